@@ -1,0 +1,64 @@
+/// The GRU cell with PyTorch's gate order r, z, n:
+/// r = sigmoid(W_ir x + b_ir + W_hr h + b_hr), z = sigmoid(W_iz x + b_iz + W_hz h + b_hz),
+/// n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h.
+enum GRUCell {
+    /// `inputGates` ([B, 3H], W_ih x) is overwritten with r, z, n; `recurrentGates` ([B, 3H],
+    /// W_hh h) gets its biases added, so its n block keeps W_hn h + b_hn for backward.
+    @inline(__always)
+    static func forward<S: ModelScalar>(
+        inputGates: UnsafeMutablePointer<S>, recurrentGates: UnsafeMutablePointer<S>,
+        biasIH: UnsafePointer<S>, biasHH: UnsafePointer<S>, previous: UnsafePointer<S>,
+        next: UnsafeMutablePointer<S>, batch: Int, hidden h: Int
+    ) {
+        for b in 0..<batch {
+            let xr = inputGates + b * 3 * h, xz = xr + h, xn = xz + h
+            let hr = recurrentGates + b * 3 * h, hz = hr + h, hn = hz + h
+            let h0 = previous + b * h, out = next + b * h
+            for j in 0..<h {
+                let r = S.logistic(xr[j] + biasIH[j] + hr[j] + biasHH[j])
+                let z = S.logistic(xz[j] + biasIH[h + j] + hz[j] + biasHH[h + j])
+                let recurrentN = hn[j] + biasHH[2 * h + j]
+                let n = S.hyperbolicTangent(xn[j] + biasIH[2 * h + j] + r * recurrentN)
+                xr[j] = r
+                xz[j] = z
+                xn[j] = n
+                hn[j] = recurrentN
+                out[j] = (1 - z) * n + z * h0[j]
+            }
+        }
+    }
+
+    /// On entry `hiddenGradient` holds dL/dh' carried from the next step; on exit it holds the
+    /// direct part z * dh of dL/dh (the caller adds the recurrent product). The input side and the
+    /// recurrent side get their own pre-activation gradients, which differ in the n block.
+    @inline(__always)
+    static func backward<S: ModelScalar>(
+        outputGradient: UnsafePointer<S>, hiddenGradient: UnsafeMutablePointer<S>,
+        gates: UnsafePointer<S>, recurrentGates: UnsafePointer<S>, previous: UnsafePointer<S>,
+        inputGateGradients: UnsafeMutablePointer<S>, recurrentGateGradients: UnsafeMutablePointer<S>,
+        batch: Int, hidden h: Int
+    ) {
+        for b in 0..<batch {
+            let gr = gates + b * 3 * h, gz = gr + h, gn = gz + h
+            let recurrentN = recurrentGates + b * 3 * h + 2 * h
+            let dxr = inputGateGradients + b * 3 * h, dxz = dxr + h, dxn = dxz + h
+            let dhr = recurrentGateGradients + b * 3 * h, dhz = dhr + h, dhn = dhz + h
+            let dhOut = outputGradient + b * h, dhCarried = hiddenGradient + b * h
+            let h0 = previous + b * h
+            for j in 0..<h {
+                let r = gr[j], z = gz[j], n = gn[j]
+                let dh = dhOut[j] + dhCarried[j]
+                let dnPre = dh * (1 - z) * (1 - n * n)
+                let dzPre = dh * (h0[j] - n) * z * (1 - z)
+                let drPre = dnPre * recurrentN[j] * r * (1 - r)
+                dxr[j] = drPre
+                dhr[j] = drPre
+                dxz[j] = dzPre
+                dhz[j] = dzPre
+                dxn[j] = dnPre
+                dhn[j] = dnPre * r
+                dhCarried[j] = dh * z
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+/// The LSTM cell with PyTorch's gate order i, f, g, o:
+/// i, f, o = sigmoid(.), g = tanh(.), c' = f*c + i*g, h' = o*tanh(c').
+enum LSTMCell {
+    /// `gates` ([B, 4H]) holds W_ih x + W_hh h for the step and is overwritten with i, f, g, o.
+    @inline(__always)
+    static func forward<S: ModelScalar>(
+        gates: UnsafeMutablePointer<S>, bias: UnsafePointer<S>, previousCell: UnsafePointer<S>,
+        nextCell: UnsafeMutablePointer<S>, tanhCell: UnsafeMutablePointer<S>,
+        next: UnsafeMutablePointer<S>, batch: Int, hidden h: Int
+    ) {
+        for b in 0..<batch {
+            let zi = gates + b * 4 * h, zf = zi + h, zg = zf + h, zo = zg + h
+            let bi = bias, bf = bias + h, bg = bf + h, bo = bg + h
+            let c0 = previousCell + b * h, c1 = nextCell + b * h
+            let tc = tanhCell + b * h, out = next + b * h
+            for j in 0..<h {
+                let i = S.logistic(zi[j] + bi[j])
+                let f = S.logistic(zf[j] + bf[j])
+                let g = S.hyperbolicTangent(zg[j] + bg[j])
+                let o = S.logistic(zo[j] + bo[j])
+                let c = f * c0[j] + i * g
+                let t = S.hyperbolicTangent(c)
+                zi[j] = i
+                zf[j] = f
+                zg[j] = g
+                zo[j] = o
+                c1[j] = c
+                tc[j] = t
+                out[j] = o * t
+            }
+        }
+    }
+
+    /// On entry `hiddenGradient`/`cellGradient` hold the gradient carried from the next step; on
+    /// exit `cellGradient` holds dL/dc for the previous step and `gateGradients` the pre-activation
+    /// gradients (the caller turns them into dL/dh of the previous step).
+    @inline(__always)
+    static func backward<S: ModelScalar>(
+        outputGradient: UnsafePointer<S>, hiddenGradient: UnsafePointer<S>,
+        cellGradient: UnsafeMutablePointer<S>, gates: UnsafePointer<S>,
+        previousCell: UnsafePointer<S>, tanhCell: UnsafePointer<S>,
+        gateGradients: UnsafeMutablePointer<S>, batch: Int, hidden h: Int
+    ) {
+        for b in 0..<batch {
+            let gi = gates + b * 4 * h, gf = gi + h, gg = gf + h, go = gg + h
+            let di = gateGradients + b * 4 * h, df = di + h, dg = df + h, dout = dg + h
+            let dhOut = outputGradient + b * h, dhCarried = hiddenGradient + b * h
+            let dcCarried = cellGradient + b * h
+            let c0 = previousCell + b * h, tc = tanhCell + b * h
+            for j in 0..<h {
+                let i = gi[j], f = gf[j], g = gg[j], o = go[j], t = tc[j]
+                let dh = dhOut[j] + dhCarried[j]
+                let dc = dcCarried[j] + dh * o * (1 - t * t)
+                dout[j] = dh * t * o * (1 - o)
+                di[j] = dc * g * i * (1 - i)
+                dg[j] = dc * i * (1 - g * g)
+                df[j] = dc * c0[j] * f * (1 - f)
+                dcCarried[j] = dc * f
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+/// The Elman cell: h' = tanh(W_ih x + b_ih + W_hh h + b_hh). One step over a batch, on contiguous
+/// [B, H] blocks whose products with the weights are already done.
+enum RNNCell {
+    /// `gates` holds W_ih x + W_hh h for the step; writes h' into `next`.
+    @inline(__always)
+    static func forward<S: ModelScalar>(
+        gates: UnsafeMutablePointer<S>, bias: UnsafePointer<S>, next: UnsafeMutablePointer<S>,
+        batch: Int, hidden h: Int
+    ) {
+        for b in 0..<batch {
+            let z = gates + b * h, out = next + b * h
+            for j in 0..<h { out[j] = S.hyperbolicTangent(z[j] + bias[j]) }
+        }
+    }
+
+    /// dz = (dL/dh' + carried dh) * (1 - h'^2). `hiddenGradient` holds the carried dh on entry.
+    @inline(__always)
+    static func backward<S: ModelScalar>(
+        outputGradient: UnsafePointer<S>, hiddenGradient: UnsafePointer<S>, next: UnsafePointer<S>,
+        gateGradients: UnsafeMutablePointer<S>, batch: Int, hidden h: Int
+    ) {
+        let n = batch * h
+        for i in 0..<n {
+            let dh = outputGradient[i] + hiddenGradient[i]
+            gateGradients[i] = dh * (1 - next[i] * next[i])
+        }
+    }
+}

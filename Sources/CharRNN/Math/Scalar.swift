@@ -1,0 +1,87 @@
+import COpenBLAS
+import Foundation
+
+/// The floating-point types the model core computes in: `Float` for training and generation,
+/// `Double` for finite-difference gradient checks. The same generic layer code runs for both, so
+/// the gradients proven in double precision are the gradients used in single precision.
+public protocol ModelScalar: BinaryFloatingPoint, Sendable
+where Self.RawSignificand: FixedWidthInteger {
+    /// C = alpha * op(A) * op(B) + beta * C on row-major matrices. The corresponding C function is
+    /// `cblas_sgemm` / `cblas_dgemm`.
+    static func blasGemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
+        a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+        beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+
+    /// y = alpha * op(A) * x + beta * y on a row-major matrix. The corresponding C function is
+    /// `cblas_sgemv` / `cblas_dgemv`.
+    static func blasGemv(
+        trans: Bool, m: Int, n: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
+        x: UnsafePointer<Self>, incx: Int, beta: Self, y: UnsafeMutablePointer<Self>, incy: Int)
+
+    static func exponential(_ x: Self) -> Self
+    static func logarithm(_ x: Self) -> Self
+    static func hyperbolicTangent(_ x: Self) -> Self
+    static func logistic(_ x: Self) -> Self
+}
+
+extension Float: ModelScalar {
+    @inlinable
+    public static func blasGemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        cblas_sgemm(
+            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    @inlinable
+    public static func blasGemv(
+        trans: Bool, m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        x: UnsafePointer<Float>, incx: Int, beta: Float, y: UnsafeMutablePointer<Float>, incy: Int
+    ) {
+        cblas_sgemv(
+            CblasRowMajor, trans ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a,
+            Int32(lda), x, Int32(incx), beta, y, Int32(incy))
+    }
+
+    @inlinable @inline(__always)
+    public static func exponential(_ x: Float) -> Float { FastMath.exp(x) }
+    @inlinable @inline(__always)
+    public static func logarithm(_ x: Float) -> Float { Foundation.log(x) }
+    @inlinable @inline(__always)
+    public static func hyperbolicTangent(_ x: Float) -> Float { FastMath.tanh(x) }
+    @inlinable @inline(__always)
+    public static func logistic(_ x: Float) -> Float { FastMath.sigmoid(x) }
+}
+
+extension Double: ModelScalar {
+    @inlinable
+    public static func blasGemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+        a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+        beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        cblas_dgemm(
+            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    @inlinable
+    public static func blasGemv(
+        trans: Bool, m: Int, n: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+        x: UnsafePointer<Double>, incx: Int, beta: Double, y: UnsafeMutablePointer<Double>, incy: Int
+    ) {
+        cblas_dgemv(
+            CblasRowMajor, trans ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a,
+            Int32(lda), x, Int32(incx), beta, y, Int32(incy))
+    }
+
+    // Double precision is for gradient checks: exact libm functions, speed does not matter.
+    @inlinable public static func exponential(_ x: Double) -> Double { Foundation.exp(x) }
+    @inlinable public static func logarithm(_ x: Double) -> Double { Foundation.log(x) }
+    @inlinable public static func hyperbolicTangent(_ x: Double) -> Double { Foundation.tanh(x) }
+    @inlinable public static func logistic(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
+}
