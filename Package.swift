@@ -35,9 +35,13 @@ let package = Package(
         .executableTarget(name: "rnn-inspect", dependencies: ["CharRNN", "CommandLineSupport"]),
 
         // Benchmarks live under Tools/ and only wire options to the library.
-        .executableTarget(name: "rnn-bench", dependencies: ["CharRNN"], path: "Tools/rnn-bench"),
+        .executableTarget(
+            name: "rnn-bench",
+            dependencies: ["CharRNN", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/rnn-bench"),
 
         .testTarget(name: "CharRNNTests", dependencies: ["CharRNN"]),
-        .testTarget(name: "ProgramTests", dependencies: ["CharRNN"]),
+        // End-to-end tests run the built programs (listed so that they are built first).
+        .testTarget(name: "ProgramTests", dependencies: ["CharRNN", "rnn-train", "rnn-play", "rnn-inspect"]),
     ]
 )

@@ -10,20 +10,18 @@ enum GRUCell {
         biasIH: UnsafePointer<S>, biasHH: UnsafePointer<S>, previous: UnsafePointer<S>,
         next: UnsafeMutablePointer<S>, batch: Int, hidden h: Int
     ) {
+        // Short passes over few pointers, so that each vectorises.
         for b in 0..<batch {
-            let xr = inputGates + b * 3 * h, xz = xr + h, xn = xz + h
-            let hr = recurrentGates + b * 3 * h, hz = hr + h, hn = hz + h
+            let x = inputGates + b * 3 * h, hh = recurrentGates + b * 3 * h
             let h0 = previous + b * h, out = next + b * h
+            for j in 0..<(2 * h) { x[j] = S.logistic(x[j] + biasIH[j] + hh[j] + biasHH[j]) }
+            for j in (2 * h)..<(3 * h) { hh[j] = hh[j] + biasHH[j] }
             for j in 0..<h {
-                let r = S.logistic(xr[j] + biasIH[j] + hr[j] + biasHH[j])
-                let z = S.logistic(xz[j] + biasIH[h + j] + hz[j] + biasHH[h + j])
-                let recurrentN = hn[j] + biasHH[2 * h + j]
-                let n = S.hyperbolicTangent(xn[j] + biasIH[2 * h + j] + r * recurrentN)
-                xr[j] = r
-                xz[j] = z
-                xn[j] = n
-                hn[j] = recurrentN
-                out[j] = (1 - z) * n + z * h0[j]
+                x[2 * h + j] = S.hyperbolicTangent(x[2 * h + j] + biasIH[2 * h + j] + x[j] * hh[2 * h + j])
+            }
+            for j in 0..<h {
+                let z = x[h + j]
+                out[j] = (1 - z) * x[2 * h + j] + z * h0[j]
             }
         }
     }

@@ -8,26 +8,18 @@ enum LSTMCell {
         nextCell: UnsafeMutablePointer<S>, tanhCell: UnsafeMutablePointer<S>,
         next: UnsafeMutablePointer<S>, batch: Int, hidden h: Int
     ) {
+        // Short passes over few pointers: each one vectorises (one long loop over eleven
+        // pointers does not, as the compiler gives up on its aliasing checks).
         for b in 0..<batch {
-            let zi = gates + b * 4 * h, zf = zi + h, zg = zf + h, zo = zg + h
-            let bi = bias, bf = bias + h, bg = bf + h, bo = bg + h
+            let z = gates + b * 4 * h
             let c0 = previousCell + b * h, c1 = nextCell + b * h
             let tc = tanhCell + b * h, out = next + b * h
-            for j in 0..<h {
-                let i = S.logistic(zi[j] + bi[j])
-                let f = S.logistic(zf[j] + bf[j])
-                let g = S.hyperbolicTangent(zg[j] + bg[j])
-                let o = S.logistic(zo[j] + bo[j])
-                let c = f * c0[j] + i * g
-                let t = S.hyperbolicTangent(c)
-                zi[j] = i
-                zf[j] = f
-                zg[j] = g
-                zo[j] = o
-                c1[j] = c
-                tc[j] = t
-                out[j] = o * t
-            }
+            for j in 0..<(2 * h) { z[j] = S.logistic(z[j] + bias[j]) }
+            for j in (2 * h)..<(3 * h) { z[j] = S.hyperbolicTangent(z[j] + bias[j]) }
+            for j in (3 * h)..<(4 * h) { z[j] = S.logistic(z[j] + bias[j]) }
+            for j in 0..<h { c1[j] = z[h + j] * c0[j] + z[j] * z[2 * h + j] }
+            for j in 0..<h { tc[j] = S.hyperbolicTangent(c1[j]) }
+            for j in 0..<h { out[j] = z[3 * h + j] * tc[j] }
         }
     }
 

@@ -4,17 +4,15 @@
 /// floats and integer bit patterns, so loops over contiguous gates vectorise. Accuracy: within a
 /// few ulp of the correctly rounded result (checked against libm in the tests), NaN propagates.
 public enum FastMath {
-    /// 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer (ties to even)
-    /// and leaves that integer in the low bits of the significand.
-    @usableFromInline static let roundingShift: Float = 12_582_912
-
     /// e^x, Cephes-style: x = n ln2 + r with |r| <= ln2/2, e^r by a degree-6 polynomial, 2^n by
     /// building the exponent bits.
     @inlinable @inline(__always)
     public static func exp(_ x: Float) -> Float {
         let clamped = x < -87.0 ? -87.0 : (x > 88.0 ? 88.0 : x)
-        let shifted = clamped * 1.442_695_04 + roundingShift
-        let n = shifted - roundingShift
+        // Adding 1.5 * 2^23 rounds to an integer (ties to even) and leaves it in the low bits of
+        // the significand. A literal, not a stored constant, so the loop stays vectorisable.
+        let shifted = clamped * 1.442_695_04 + 12_582_912
+        let n = shifted - 12_582_912
         let exponent = Int32(bitPattern: shifted.bitPattern) &- 0x4B40_0000
         var r = clamped - n * 0.693_359_375
         r = r - n * -2.121_944_40e-4

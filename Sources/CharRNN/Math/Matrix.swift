@@ -67,7 +67,7 @@ public struct Matrix<Scalar: ModelScalar> {
 public enum Operand { case plain, transposed }
 
 /// C = alpha * op(A) * op(B) + beta * C, with the shapes checked before BLAS sees them.
-@inlinable
+@inline(__always)
 func gemm<S: ModelScalar>(
     _ a: Matrix<S>, _ opA: Operand, _ b: Matrix<S>, _ opB: Operand, into c: Matrix<S>,
     alpha: S = 1, beta: S = 0
@@ -82,24 +82,36 @@ func gemm<S: ModelScalar>(
         if beta != 1 { scaleRows(c, by: beta) }
         return
     }
-    S.blasGemm(
-        transA: opA == .transposed, transB: opB == .transposed, m: m, n: n, k: k, alpha: alpha,
-        a: a.base, lda: a.stride, b: b.base, ldb: b.stride, beta: beta, c: c.base, ldc: c.stride)
+    BLASThreads.run(work: m * n * k) {
+        if m == 1 {
+            // A single row (batch-1 steps): a matrix-vector product is the cheaper BLAS call.
+            S.blasGemv(
+                trans: opB == .plain, m: b.rows, n: b.cols, alpha: alpha, a: b.base, lda: b.stride,
+                x: a.base, incx: opA == .plain ? 1 : a.stride, beta: beta, y: c.base, incy: 1)
+        } else {
+            S.blasGemm(
+                transA: opA == .transposed, transB: opB == .transposed, m: m, n: n, k: k,
+                alpha: alpha, a: a.base, lda: a.stride, b: b.base, ldb: b.stride, beta: beta,
+                c: c.base, ldc: c.stride)
+        }
+    }
 }
 
 /// y = alpha * op(A) * x + beta * y for contiguous vectors.
-@inlinable
+@inline(__always)
 func gemv<S: ModelScalar>(
     _ a: Matrix<S>, _ opA: Operand, _ x: UnsafePointer<S>, into y: UnsafeMutablePointer<S>,
     alpha: S = 1, beta: S = 0
 ) {
     if a.rows == 0 || a.cols == 0 { return }
-    S.blasGemv(
-        trans: opA == .transposed, m: a.rows, n: a.cols, alpha: alpha, a: a.base, lda: a.stride,
-        x: x, incx: 1, beta: beta, y: y, incy: 1)
+    BLASThreads.run(work: a.rows * a.cols) {
+        S.blasGemv(
+            trans: opA == .transposed, m: a.rows, n: a.cols, alpha: alpha, a: a.base, lda: a.stride,
+            x: x, incx: 1, beta: beta, y: y, incy: 1)
+    }
 }
 
-@inlinable
+@inline(__always)
 func scaleRows<S: ModelScalar>(_ c: Matrix<S>, by factor: S) {
     for r in 0..<c.rows {
         let p = c.row(r)
@@ -108,7 +120,7 @@ func scaleRows<S: ModelScalar>(_ c: Matrix<S>, by factor: S) {
 }
 
 /// Adds the column sums of `a` (rows x cols) into `sums` (cols).
-@inlinable
+@inline(__always)
 func addColumnSums<S: ModelScalar>(of a: Matrix<S>, into sums: UnsafeMutablePointer<S>) {
     for r in 0..<a.rows {
         let p = a.row(r)

@@ -1,0 +1,43 @@
+/// A problem with the training or validation text, as one line that names the file.
+public enum CorpusError: Swift.Error, CustomStringConvertible, Equatable, Sendable {
+    case missingPath(String)
+    case unreadable(path: String, reason: String)
+    case noFiles(folder: String)
+    case empty(path: String)
+    case invalidUTF8(path: String, byteOffset: Int)
+    case binaryFile(path: String, byteOffset: Int)
+    case unknownCharacters(source: String, characters: [UInt32])
+    case tooShort(what: String, length: Int, minimum: Int, reason: String)
+    case tooManyDistinct(count: Int, limit: Int)
+    case singleCharacter(character: UInt32)
+    case invalidOption(String)
+
+    public var description: String {
+        switch self {
+        case .missingPath(let path):
+            return "\(path): no such file or folder"
+        case .unreadable(let path, let reason):
+            return "\(path): cannot read: \(reason)"
+        case .noFiles(let folder):
+            return "\(folder): the folder holds no text files"
+        case .empty(let path):
+            return "\(path): the text is empty"
+        case .invalidUTF8(let path, let offset):
+            return "\(path): invalid UTF-8 at byte offset \(offset) (use --bytes to train on raw bytes)"
+        case .binaryFile(let path, let offset):
+            return "\(path): looks like a binary file (NUL byte at offset \(offset)); use --bytes to train on raw bytes"
+        case .unknownCharacters(let source, let characters):
+            let shown = characters.prefix(20).map(Vocabulary.visible).joined(separator: " ")
+            let more = characters.count > 20 ? " and \(characters.count - 20) more" : ""
+            return "\(source): \(characters.count) character(s) not in the model's vocabulary: \(shown)\(more)"
+        case .tooShort(let what, let length, let minimum, let reason):
+            return "\(what) is too short: \(length) tokens, at least \(minimum) needed (\(reason))"
+        case .tooManyDistinct(let count, let limit):
+            return "the text has \(count) distinct characters, more than the limit of \(limit)"
+        case .singleCharacter(let character):
+            return "the text consists of one distinct character (\(Vocabulary.visible(character))): there is nothing to learn"
+        case .invalidOption(let message):
+            return message
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+
+/// Output helpers shared by the programs: unbuffered writes, one-line errors, number formats.
+public enum Console {
+    /// Writes to standard output at once (progress and generated text are streamed).
+    public static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    public static func writeLine(_ text: String = "") { write(text + "\n") }
+
+    public static func writeBytes(_ bytes: [UInt8]) {
+        FileHandle.standardOutput.write(Data(bytes))
+    }
+
+    /// Writes one line to standard error, prefixed with the program's name.
+    public static func error(_ program: String, _ message: String) {
+        FileHandle.standardError.write(Data("\(program): error: \(message)\n".utf8))
+    }
+
+    public static func warning(_ program: String, _ message: String) {
+        FileHandle.standardError.write(Data("\(program): warning: \(message)\n".utf8))
+    }
+
+    /// Runs the body; any error that is not the argument parser's own becomes one line on
+    /// standard error and exit status 1.
+    public static func failingCleanly(_ program: String, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            Console.error(program, String(describing: error))
+            throw ExitCode.failure
+        }
+    }
+
+    /// 1234567 -> "1,234,567"
+    public static func grouped(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, ch) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+
+    /// Seconds as "42s", "3m07s" or "2h05m".
+    public static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite && seconds >= 0 else { return "-" }
+        let s = Int(seconds.rounded())
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return String(format: "%dm%02ds", s / 60, s % 60) }
+        return String(format: "%dh%02dm", s / 3600, (s % 3600) / 60)
+    }
+
+    public static func fixed(_ x: Double, _ digits: Int = 4) -> String {
+        x.isFinite ? String(format: "%.\(digits)f", x) : "-"
+    }
+}
