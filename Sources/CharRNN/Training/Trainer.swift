@@ -56,6 +56,8 @@ public final class Trainer: @unchecked Sendable {
     public let model: Model
     public let options: TrainingOptions
     public let corpus: Corpus
+    /// The paths and split the corpus was loaded with, recorded in checkpoints.
+    public var corpusOptions: CorpusOptions?
     public internal(set) var progress: TrainingProgress
     /// Drives dropout (and drew the initial weights): saved so a resumed run draws the same.
     public internal(set) var random: RandomGenerator
@@ -153,8 +155,8 @@ public final class Trainer: @unchecked Sendable {
         progress.charactersSeen += Int64(b * t)
         progress.elapsedSeconds += seconds
         progress.history.steps.append(Int64(iteration))
-        progress.history.trainLoss.append(loss)
-        progress.history.elapsed.append(progress.elapsedSeconds)
+        progress.history.trainLoss.append(Float(loss))
+        progress.history.elapsed.append(Float(progress.elapsedSeconds))
         return IterationReport(
             iteration: iteration, totalIterations: totalIterations,
             epoch: Double(epochBefore) + Double(batchBefore + 1) / Double(sequencer.batchesPerEpoch),
@@ -190,7 +192,7 @@ public final class Trainer: @unchecked Sendable {
         let isBest = loss < progress.bestValidationLoss
         if isBest { progress.bestValidationLoss = loss }
         progress.history.validationSteps.append(Int64(progress.iteration))
-        progress.history.validationLoss.append(loss)
+        progress.history.validationLoss.append(Float(loss))
         return ValidationReport(iteration: progress.iteration, loss: loss, isBest: isBest)
     }
 

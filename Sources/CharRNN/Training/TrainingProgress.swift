@@ -18,12 +18,14 @@ public struct TrainingProgress: Equatable, Sendable {
 }
 
 /// Loss over time: one entry per iteration for training, one per evaluation for validation.
+/// Single precision, as stored in the checkpoint.
 public struct LossHistory: Equatable, Sendable {
     public var steps: [Int64] = []
-    public var trainLoss: [Double] = []
-    public var elapsed: [Double] = []
+    public var trainLoss: [Float] = []
+    /// Training seconds (over all runs) at each step.
+    public var elapsed: [Float] = []
     public var validationSteps: [Int64] = []
-    public var validationLoss: [Double] = []
+    public var validationLoss: [Float] = []
 
     public init() {}
 }

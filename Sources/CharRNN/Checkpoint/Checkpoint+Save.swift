@@ -1,0 +1,81 @@
+import Foundation
+
+extension Checkpoint {
+    /// Prefix of the temporary files saving writes; any file with it is an unfinished save.
+    public static let temporaryPrefix = ".tmp-"
+
+    /// Saves crash-safely: writes a temporary file in the same folder, closes it, reads it back
+    /// and compares, fsyncs it, renames it over `path` and fsyncs the folder. At every moment
+    /// `path` holds either the previous complete file or the new complete file; on failure the
+    /// temporary file is removed and the previous file is untouched.
+    public func save(to path: String) throws(CheckpointError) {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent("\(Self.temporaryPrefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(url.lastPathComponent)").path
+        do throws(CheckpointError) {
+            try write(to: temporary)
+            let check = try Checkpoint.read(from: temporary, allowNonFinite: true)
+            guard check == self else {
+                throw CheckpointError.invalid(path: temporary, object: "/", problem: "reads back differently from what was written")
+            }
+            try Self.sync(temporary, path: path)
+            guard rename(temporary, path) == 0 else {
+                throw CheckpointError.fileSystem(path: path, operation: "rename the new checkpoint into place", reason: String(cString: strerror(errno)))
+            }
+            try Self.sync(folder, path: path)
+        } catch {
+            unlink(temporary)
+            throw Self.explainingFullDisk(error, path: path)
+        }
+    }
+
+    /// Makes `link` name the same file as `target` (both in one folder), atomically replacing
+    /// whatever `link` named; copies crash-safely where hard links are not supported.
+    public static func point(_ link: String, at target: String) throws(CheckpointError) {
+        let url = URL(fileURLWithPath: link)
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent("\(temporaryPrefix)\(getpid())-link-\(url.lastPathComponent)").path
+        unlink(temporary)
+        if Foundation.link(target, temporary) == 0 {
+            guard rename(temporary, link) == 0 else {
+                let reason = String(cString: strerror(errno))
+                unlink(temporary)
+                throw .fileSystem(path: link, operation: "rename into place", reason: reason)
+            }
+            try sync(url.deletingLastPathComponent().path, path: link)
+            return
+        }
+        try read(from: target, allowNonFinite: true).save(to: link)
+    }
+
+    /// fsync of a file or folder.
+    static func sync(_ file: String, path: String) throws(CheckpointError) {
+        let fd = open(file, O_RDONLY)
+        guard fd >= 0 else {
+            throw .fileSystem(path: path, operation: "open \(file) to sync it", reason: String(cString: strerror(errno)))
+        }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else {
+            throw .fileSystem(path: path, operation: "sync \(file)", reason: String(cString: strerror(errno)))
+        }
+    }
+
+    /// HDF5 reports a full disk deep in its stack; say it plainly.
+    static func explainingFullDisk(_ error: CheckpointError, path: String) -> CheckpointError {
+        if case .hdf5(let inner) = error {
+            let message = inner.message.lowercased()
+            if message.contains("no space") || message.contains("write failed") || message.contains("file write failed") {
+                return .fileSystem(path: path, operation: "write the checkpoint", reason: "the disk is full or the file is too large (\(inner.message)); the previous checkpoint is untouched")
+            }
+        }
+        return error
+    }
+
+    /// The current time as ISO 8601 in UTC.
+    public static func timestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date())
+    }
+}

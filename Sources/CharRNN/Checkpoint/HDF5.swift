@@ -1,0 +1,458 @@
+import CHDF5
+import Foundation
+
+/// A failed libhdf5 call: which call, on which object of which file, and the innermost message
+/// of HDF5's error stack.
+public struct HDF5Error: Swift.Error, CustomStringConvertible, Sendable {
+    public let call: String
+    public let object: String
+    public let file: String
+    public let message: String
+
+    public var description: String {
+        "\(file): \(call) failed on \(object)" + (message.isEmpty ? "" : ": \(message)")
+    }
+}
+
+/// The thin internal layer over libhdf5's C API: files, groups, datasets of float32, int64,
+/// uint32 and uint64, and scalar attributes (int64, float64, fixed-length UTF-8 strings).
+/// Identifiers never leave this file; every failure becomes an `HDF5Error`.
+enum HDF5 {
+    /// Turns off HDF5's automatic printing of its error stack (once per process).
+    static let silenced: Void = {
+        H5Eset_auto2(chdf5_e_default(), nil, nil)
+    }()
+
+    /// The innermost description on HDF5's error stack, then clears the stack.
+    static func innermostMessage() -> String {
+        final class Box { var messages: [String] = [] }
+        let box = Box()
+        let walker: H5E_walk2_t = { _, description, data in
+            guard let description, let data else { return 0 }
+            let box = Unmanaged<Box>.fromOpaque(data).takeUnretainedValue()
+            if let text = description.pointee.desc { box.messages.append(String(cString: text)) }
+            return 0
+        }
+        _ = withExtendedLifetime(box) {
+            H5Ewalk2(chdf5_e_default(), H5E_WALK_UPWARD, walker, Unmanaged.passUnretained(box).toOpaque())
+        }
+        H5Eclear2(chdf5_e_default())
+        let first = box.messages.first ?? ""
+        return first.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .joined(separator: " ")
+    }
+
+    static func failure(_ call: String, _ object: String, _ file: String) -> HDF5Error {
+        HDF5Error(call: call, object: object, file: file, message: innermostMessage())
+    }
+}
+
+/// What a link in a group points at, and how.
+enum HDF5LinkKind { case hard, soft, external, other }
+enum HDF5ObjectKind { case group, dataset, other }
+
+/// Everything about a dataset that can be checked before its data is read.
+struct HDF5DatasetInfo: Equatable {
+    enum TypeClass { case integer, float, string, other }
+    var typeClass: TypeClass
+    var typeSize: Int
+    var littleEndian: Bool
+    var signed: Bool
+    var variableLength: Bool
+    var shape: [Int]
+    /// Compact or contiguous storage (not chunked, not virtual).
+    var plainLayout: Bool
+    var filterCount: Int
+    var externalFileCount: Int
+    /// Bytes actually stored in the file for the data.
+    var storageSize: Int
+}
+
+/// An open HDF5 file. Close it explicitly to learn whether closing (flushing) worked.
+final class HDF5File {
+    let path: String
+    private var id: hid_t
+
+    private init(path: String, id: hid_t) {
+        self.path = path
+        self.id = id
+    }
+
+    /// File access with the strong close degree: closing the file closes everything in it.
+    private static func accessList() -> hid_t {
+        let fapl = H5Pcreate(chdf5_p_file_access())
+        if fapl >= 0 { H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) }
+        return fapl
+    }
+
+    /// Creates (or truncates) a file. The corresponding C function is `H5Fcreate`.
+    static func create(at path: String) throws(HDF5Error) -> HDF5File {
+        _ = HDF5.silenced
+        let fapl = accessList()
+        defer { if fapl >= 0 { H5Pclose(fapl) } }
+        let id = H5Fcreate(path, chdf5_f_acc_trunc(), chdf5_p_default(), fapl)
+        if id < 0 { throw HDF5.failure("H5Fcreate", "/", path) }
+        return HDF5File(path: path, id: id)
+    }
+
+    /// Opens a file read-only. The corresponding C function is `H5Fopen`.
+    static func open(_ path: String) throws(HDF5Error) -> HDF5File {
+        _ = HDF5.silenced
+        let fapl = accessList()
+        defer { if fapl >= 0 { H5Pclose(fapl) } }
+        let id = H5Fopen(path, chdf5_f_acc_rdonly(), fapl)
+        if id < 0 { throw HDF5.failure("H5Fopen", "/", path) }
+        return HDF5File(path: path, id: id)
+    }
+
+    func close() throws(HDF5Error) {
+        guard id >= 0 else { return }
+        let status = H5Fclose(id)
+        id = -1
+        if status < 0 { throw HDF5.failure("H5Fclose", "/", path) }
+    }
+
+    deinit { if id >= 0 { H5Fclose(id) } }
+
+    var root: HDF5Group { HDF5Group(locationID: id, path: "/", file: path, owned: false) }
+}
+
+/// A group (or the file's root). Names are relative to it.
+final class HDF5Group {
+    let id: hid_t
+    let path: String
+    let file: String
+    private let owned: Bool
+
+    init(locationID: hid_t, path: String, file: String, owned: Bool) {
+        id = locationID
+        self.path = path
+        self.file = file
+        self.owned = owned
+    }
+
+    deinit { if owned { H5Gclose(id) } }
+
+    func child(_ name: String) -> String { path == "/" ? "/" + name : path + "/" + name }
+
+    private func failure(_ call: String, _ name: String? = nil) -> HDF5Error {
+        HDF5.failure(call, name.map(child) ?? path, file)
+    }
+
+    // MARK: Structure
+
+    func createGroup(_ name: String) throws(HDF5Error) -> HDF5Group {
+        let g = H5Gcreate2(id, name, chdf5_p_default(), chdf5_p_default(), chdf5_p_default())
+        if g < 0 { throw failure("H5Gcreate2", name) }
+        return HDF5Group(locationID: g, path: child(name), file: file, owned: true)
+    }
+
+    func openGroup(_ name: String) throws(HDF5Error) -> HDF5Group {
+        let g = H5Gopen2(id, name, chdf5_p_default())
+        if g < 0 { throw failure("H5Gopen2", name) }
+        return HDF5Group(locationID: g, path: child(name), file: file, owned: true)
+    }
+
+    /// The names of the links in this group, in name order.
+    func linkNames() throws(HDF5Error) -> [String] {
+        var info = H5G_info_t()
+        if H5Gget_info(id, &info) < 0 { throw failure("H5Gget_info") }
+        guard info.nlinks <= 100_000 else {
+            throw HDF5Error(call: "H5Gget_info", object: path, file: file, message: "\(info.nlinks) links")
+        }
+        var names: [String] = []
+        for index in 0..<info.nlinks {
+            let length = H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, chdf5_p_default())
+            if length < 0 || length > 4096 { throw failure("H5Lget_name_by_idx") }
+            var buffer = [CChar](repeating: 0, count: Int(length) + 1)
+            if H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, chdf5_p_default()) < 0 {
+                throw failure("H5Lget_name_by_idx")
+            }
+            names.append(String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        return names
+    }
+
+    func hasLink(_ name: String) -> Bool {
+        let result = H5Lexists(id, name, chdf5_p_default())
+        if result < 0 { H5Eclear2(chdf5_e_default()) }
+        return result > 0
+    }
+
+    func linkKind(_ name: String) throws(HDF5Error) -> HDF5LinkKind {
+        var info = H5L_info_t()
+        if H5Lget_info(id, name, &info, chdf5_p_default()) < 0 { throw failure("H5Lget_info", name) }
+        switch info.type {
+        case H5L_TYPE_HARD: return .hard
+        case H5L_TYPE_SOFT: return .soft
+        case H5L_TYPE_EXTERNAL: return .external
+        default: return .other
+        }
+    }
+
+    /// Only call for hard links: following a soft or external link is what the caller avoids.
+    func objectKind(_ name: String) throws(HDF5Error) -> HDF5ObjectKind {
+        var info = H5O_info_t()
+        if H5Oget_info_by_name2(id, name, &info, UInt32(H5O_INFO_BASIC), chdf5_p_default()) < 0 {
+            throw failure("H5Oget_info_by_name2", name)
+        }
+        switch info.type {
+        case H5O_TYPE_GROUP: return .group
+        case H5O_TYPE_DATASET: return .dataset
+        default: return .other
+        }
+    }
+
+    // MARK: Datasets
+
+    private func writeDataset(
+        _ name: String, shape: [Int], fileType: hid_t, memoryType: hid_t, data: UnsafeRawPointer
+    ) throws(HDF5Error) {
+        let dims = shape.map { hsize_t($0) }
+        let space = dims.isEmpty ? H5Screate(H5S_SCALAR) : H5Screate_simple(Int32(dims.count), dims, nil)
+        if space < 0 { throw failure("H5Screate_simple", name) }
+        defer { H5Sclose(space) }
+        let dataset = H5Dcreate2(id, name, fileType, space, chdf5_p_default(), chdf5_p_default(), chdf5_p_default())
+        if dataset < 0 { throw failure("H5Dcreate2", name) }
+        defer { H5Dclose(dataset) }
+        if shape.reduce(1, *) > 0,
+            H5Dwrite(dataset, memoryType, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), data) < 0
+        {
+            throw failure("H5Dwrite", name)
+        }
+    }
+
+    private func writeArray<T>(
+        _ values: [T], _ name: String, shape: [Int], fileType: hid_t, memoryType: hid_t
+    ) throws(HDF5Error) {
+        precondition(values.count == shape.reduce(1, *), "\(name): values do not fill shape \(shape)")
+        var thrown: HDF5Error?
+        values.withUnsafeBytes { p in
+            do throws(HDF5Error) {
+                try writeDataset(
+                    name, shape: shape, fileType: fileType, memoryType: memoryType,
+                    data: p.baseAddress ?? UnsafeRawPointer(bitPattern: 8)!)
+            } catch { thrown = error }
+        }
+        if let thrown { throw thrown }
+    }
+
+    func write(_ values: [Float], _ name: String, shape: [Int]) throws(HDF5Error) {
+        try writeArray(values, name, shape: shape, fileType: chdf5_t_ieee_f32le(), memoryType: chdf5_t_native_float())
+    }
+
+    func write(_ values: [Int64], _ name: String, shape: [Int]) throws(HDF5Error) {
+        try writeArray(values, name, shape: shape, fileType: chdf5_t_std_i64le(), memoryType: chdf5_t_native_int64())
+    }
+
+    func write(_ values: [UInt32], _ name: String, shape: [Int]) throws(HDF5Error) {
+        try writeArray(values, name, shape: shape, fileType: chdf5_t_std_u32le(), memoryType: chdf5_t_native_uint32())
+    }
+
+    func write(_ values: [UInt64], _ name: String, shape: [Int]) throws(HDF5Error) {
+        try writeArray(values, name, shape: shape, fileType: chdf5_t_std_u64le(), memoryType: chdf5_t_native_uint64())
+    }
+
+    /// Type, shape and storage of a dataset, read from its header without touching its data.
+    func datasetInfo(_ name: String) throws(HDF5Error) -> HDF5DatasetInfo {
+        let dataset = H5Dopen2(id, name, chdf5_p_default())
+        if dataset < 0 { throw failure("H5Dopen2", name) }
+        defer { H5Dclose(dataset) }
+        let type = H5Dget_type(dataset)
+        if type < 0 { throw failure("H5Dget_type", name) }
+        defer { H5Tclose(type) }
+        let space = H5Dget_space(dataset)
+        if space < 0 { throw failure("H5Dget_space", name) }
+        defer { H5Sclose(space) }
+        let plist = H5Dget_create_plist(dataset)
+        if plist < 0 { throw failure("H5Dget_create_plist", name) }
+        defer { H5Pclose(plist) }
+
+        let typeClass: HDF5DatasetInfo.TypeClass
+        switch H5Tget_class(type) {
+        case H5T_INTEGER: typeClass = .integer
+        case H5T_FLOAT: typeClass = .float
+        case H5T_STRING: typeClass = .string
+        default: typeClass = .other
+        }
+        let variable = typeClass == .string ? H5Tis_variable_str(type) != 0 : false
+        let rank = H5Sget_simple_extent_ndims(space)
+        if rank < 0 || rank > 32 { throw failure("H5Sget_simple_extent_ndims", name) }
+        var dims = [hsize_t](repeating: 0, count: Int(rank))
+        if rank > 0 && H5Sget_simple_extent_dims(space, &dims, nil) < 0 {
+            throw failure("H5Sget_simple_extent_dims", name)
+        }
+        let layout = H5Pget_layout(plist)
+        let filters = H5Pget_nfilters(plist)
+        let externals = H5Pget_external_count(plist)
+        return HDF5DatasetInfo(
+            typeClass: typeClass, typeSize: H5Tget_size(type),
+            littleEndian: typeClass == .integer || typeClass == .float ? H5Tget_order(type) == H5T_ORDER_LE : true,
+            signed: typeClass == .integer ? H5Tget_sign(type) == H5T_SGN_2 : true,
+            variableLength: variable, shape: dims.map { Int(clamping: $0) },
+            plainLayout: layout == H5D_CONTIGUOUS || layout == H5D_COMPACT,
+            filterCount: Int(filters), externalFileCount: Int(externals),
+            storageSize: Int(clamping: H5Dget_storage_size(dataset)))
+    }
+
+    /// Reads a whole dataset into a buffer of `count` elements this side allocates, converting
+    /// to the native memory type.
+    private func readDataset<T>(_ name: String, count: Int, memoryType: hid_t, zero: T) throws(HDF5Error) -> [T] {
+        let dataset = H5Dopen2(id, name, chdf5_p_default())
+        if dataset < 0 { throw failure("H5Dopen2", name) }
+        defer { H5Dclose(dataset) }
+        let space = H5Dget_space(dataset)
+        if space < 0 { throw failure("H5Dget_space", name) }
+        let points = H5Sget_simple_extent_npoints(space)
+        H5Sclose(space)
+        guard points == count else {
+            throw HDF5Error(call: "H5Dread", object: child(name), file: file, message: "holds \(points) values, \(count) expected")
+        }
+        var values = [T](repeating: zero, count: count)
+        if count == 0 { return values }
+        let status = values.withUnsafeMutableBytes {
+            H5Dread(dataset, memoryType, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), $0.baseAddress)
+        }
+        if status < 0 { throw failure("H5Dread", name) }
+        return values
+    }
+
+    func readFloats(_ name: String, count: Int) throws(HDF5Error) -> [Float] {
+        try readDataset(name, count: count, memoryType: chdf5_t_native_float(), zero: Float(0))
+    }
+
+    func readInt64s(_ name: String, count: Int) throws(HDF5Error) -> [Int64] {
+        try readDataset(name, count: count, memoryType: chdf5_t_native_int64(), zero: Int64(0))
+    }
+
+    func readUInt32s(_ name: String, count: Int) throws(HDF5Error) -> [UInt32] {
+        try readDataset(name, count: count, memoryType: chdf5_t_native_uint32(), zero: UInt32(0))
+    }
+
+    func readUInt64s(_ name: String, count: Int) throws(HDF5Error) -> [UInt64] {
+        try readDataset(name, count: count, memoryType: chdf5_t_native_uint64(), zero: UInt64(0))
+    }
+
+    // MARK: Attributes (on this group, or on the object `on` names within it)
+
+    private func writeAttribute(
+        _ name: String, on object: String, fileType: hid_t, memoryType: hid_t, data: UnsafeRawPointer
+    ) throws(HDF5Error) {
+        let space = H5Screate(H5S_SCALAR)
+        if space < 0 { throw failure("H5Screate", object) }
+        defer { H5Sclose(space) }
+        let attribute = H5Acreate_by_name(
+            id, object, name, fileType, space, chdf5_p_default(), chdf5_p_default(), chdf5_p_default())
+        if attribute < 0 { throw HDF5.failure("H5Acreate_by_name", attributePath(name, on: object), file) }
+        defer { H5Aclose(attribute) }
+        if H5Awrite(attribute, memoryType, data) < 0 {
+            throw HDF5.failure("H5Awrite", attributePath(name, on: object), file)
+        }
+    }
+
+    func attributePath(_ name: String, on object: String) -> String {
+        (object == "." ? path : child(object)) + "@" + name
+    }
+
+    func setAttribute(_ name: String, _ value: Int64, on object: String = ".") throws(HDF5Error) {
+        var v = value
+        try writeAttribute(name, on: object, fileType: chdf5_t_std_i64le(), memoryType: chdf5_t_native_int64(), data: &v)
+    }
+
+    func setAttribute(_ name: String, _ value: Double, on object: String = ".") throws(HDF5Error) {
+        var v = value
+        try writeAttribute(name, on: object, fileType: chdf5_t_ieee_f64le(), memoryType: chdf5_t_native_double(), data: &v)
+    }
+
+    /// A fixed-length UTF-8 string (never variable-length: see the checkpoint format).
+    func setAttribute(_ name: String, _ value: String, on object: String = ".") throws(HDF5Error) {
+        let bytes = Array(value.utf8)
+        let type = H5Tcopy(chdf5_t_c_s1())
+        if type < 0 { throw failure("H5Tcopy", object) }
+        defer { H5Tclose(type) }
+        H5Tset_size(type, max(1, bytes.count))
+        H5Tset_cset(type, H5T_CSET_UTF8)
+        H5Tset_strpad(type, H5T_STR_NULLPAD)
+        let padded = bytes.isEmpty ? [UInt8(0)] : bytes
+        var thrown: HDF5Error?
+        padded.withUnsafeBytes { p in
+            do throws(HDF5Error) {
+                try writeAttribute(name, on: object, fileType: type, memoryType: type, data: p.baseAddress!)
+            } catch { thrown = error }
+        }
+        if let thrown { throw thrown }
+    }
+
+    func hasAttribute(_ name: String, on object: String = ".") -> Bool {
+        let result = H5Aexists_by_name(id, object, name, chdf5_p_default())
+        if result < 0 { H5Eclear2(chdf5_e_default()) }
+        return result > 0
+    }
+
+    /// Opens an attribute and checks it is a scalar of the given class before reading.
+    private func withAttribute<T>(
+        _ name: String, on object: String, expecting expected: H5T_class_t,
+        _ body: (hid_t, hid_t) throws(HDF5Error) -> T
+    ) throws(HDF5Error) -> T {
+        let where_ = attributePath(name, on: object)
+        let attribute = H5Aopen_by_name(id, object, name, chdf5_p_default(), chdf5_p_default())
+        if attribute < 0 { throw HDF5.failure("H5Aopen_by_name", where_, file) }
+        defer { H5Aclose(attribute) }
+        let type = H5Aget_type(attribute)
+        if type < 0 { throw HDF5.failure("H5Aget_type", where_, file) }
+        defer { H5Tclose(type) }
+        let space = H5Aget_space(attribute)
+        if space < 0 { throw HDF5.failure("H5Aget_space", where_, file) }
+        let points = H5Sget_simple_extent_npoints(space)
+        H5Sclose(space)
+        let typeClass = H5Tget_class(type)
+        guard typeClass == expected, points == 1 else {
+            throw HDF5Error(call: "H5Aread", object: where_, file: file, message: "not a scalar of the expected type")
+        }
+        if typeClass == H5T_STRING && H5Tis_variable_str(type) != 0 {
+            throw HDF5Error(call: "H5Aread", object: where_, file: file, message: "variable-length strings are not accepted")
+        }
+        return try body(attribute, type)
+    }
+
+    func int64Attribute(_ name: String, on object: String = ".") throws(HDF5Error) -> Int64 {
+        try withAttribute(name, on: object, expecting: H5T_INTEGER) { (attribute, _) throws(HDF5Error) in
+            var value: Int64 = 0
+            if H5Aread(attribute, chdf5_t_native_int64(), &value) < 0 {
+                throw HDF5.failure("H5Aread", attributePath(name, on: object), file)
+            }
+            return value
+        }
+    }
+
+    func doubleAttribute(_ name: String, on object: String = ".") throws(HDF5Error) -> Double {
+        try withAttribute(name, on: object, expecting: H5T_FLOAT) { (attribute, _) throws(HDF5Error) in
+            var value = 0.0
+            if H5Aread(attribute, chdf5_t_native_double(), &value) < 0 {
+                throw HDF5.failure("H5Aread", attributePath(name, on: object), file)
+            }
+            return value
+        }
+    }
+
+    /// Strings up to 64 KiB; NUL padding is dropped.
+    func stringAttribute(_ name: String, on object: String = ".") throws(HDF5Error) -> String {
+        try withAttribute(name, on: object, expecting: H5T_STRING) { (attribute, type) throws(HDF5Error) in
+            let size = H5Tget_size(type)
+            guard size >= 1 && size <= 65536 else {
+                throw HDF5Error(call: "H5Aread", object: attributePath(name, on: object), file: file, message: "string of \(size) bytes")
+            }
+            let memoryType = H5Tcopy(chdf5_t_c_s1())
+            defer { H5Tclose(memoryType) }
+            H5Tset_size(memoryType, size)
+            H5Tset_strpad(memoryType, H5T_STR_NULLPAD)
+            H5Tset_cset(memoryType, H5Tget_cset(type) == H5T_CSET_UTF8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII)
+            var bytes = [UInt8](repeating: 0, count: size)
+            if H5Aread(attribute, memoryType, &bytes) < 0 {
+                throw HDF5.failure("H5Aread", attributePath(name, on: object), file)
+            }
+            while let last = bytes.last, last == 0 { bytes.removeLast() }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+}
