@@ -5,24 +5,25 @@ extension CellKind: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension ClipMode: ExpressibleByArgument {}
 
-/// The architecture of a new model.
+/// The architecture of a new model. Unset options take the defaults named in their help (a
+/// resumed or fine-tuned model takes its architecture from the checkpoint instead).
 public struct ModelArguments: ParsableArguments {
     public init() {}
 
-    @Option(help: "Recurrent cell: rnn (tanh), lstm or gru.")
-    public var cell: CellKind = .lstm
+    @Option(help: "Recurrent cell: rnn (tanh), lstm or gru. (default: lstm)")
+    public var cell: CellKind?
 
-    @Option(help: "Number of stacked recurrent layers.")
-    public var layers = 2
+    @Option(help: "Number of stacked recurrent layers. (default: 2)")
+    public var layers: Int?
 
-    @Option(help: "Hidden units per layer.")
-    public var hiddenSize = 128
+    @Option(help: "Hidden units per layer. (default: 128)")
+    public var hiddenSize: Int?
 
-    @Option(help: "Size of the learned character embedding; 0 feeds one-hot vectors instead.")
-    public var embeddingSize = 0
+    @Option(help: "Size of the learned character embedding; 0 feeds one-hot vectors instead. (default: 0)")
+    public var embeddingSize: Int?
 
-    @Option(help: "Dropout probability on each layer's output (between layers and before the decoder).")
-    public var dropout = 0.0
+    @Option(help: "Dropout probability on each layer's output, between layers and before the decoder. (default: 0)")
+    public var dropout: Double?
 }
 
 /// Where the text comes from.
@@ -31,7 +32,7 @@ public struct DataArguments: ParsableArguments {
 
     @Option(
         parsing: .upToNextOption,
-        help: "Training text: files and folders (a folder means every file below it, in path order).")
+        help: "Training text: files and folders (a folder means every file below it, in path order). A resumed run defaults to the checkpoint's.")
     public var data: [String] = []
 
     @Option(
@@ -39,15 +40,9 @@ public struct DataArguments: ParsableArguments {
         help: "Validation text: files and folders. Without it, --val-fraction of the training text's tail is held out.")
     public var valData: [String] = []
 
-    @Option(help: "Fraction of the training text's tail held out for validation when --val-data is not given.")
-    public var valFraction = 0.05
+    @Option(help: "Fraction of the training text's tail held out for validation when --val-data is not given. (default: 0.05)")
+    public var valFraction: Double?
 
     @Flag(help: "Treat the text as raw bytes instead of UTF-8 characters.")
     public var bytes = false
-
-    public var corpusOptions: CorpusOptions {
-        CorpusOptions(
-            trainingPaths: data, validationPaths: valData,
-            validationFraction: valData.isEmpty ? valFraction : 0, unit: bytes ? .byte : .unicodeScalar)
-    }
 }

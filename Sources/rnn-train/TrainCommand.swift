@@ -13,65 +13,91 @@ struct TrainCommand: ParsableCommand {
             stream where the previous batch stopped, and the hidden state is carried across \
             batches and epochs (truncated backpropagation through time over --seq-length steps).
 
-            Example:
+            Checkpoints go to --checkpoint-dir: numbered files named by iteration and validation \
+            loss, latest.h5 and best.h5. Ctrl-C finishes the current step, saves and exits with \
+            status 130; a second Ctrl-C exits at once. --resume continues a run exactly where it \
+            stopped; --init-from starts a new run from a checkpoint's weights (fine-tuning).
+
+            Examples:
               rnn-train --data plays/ --cell lstm --layers 2 --hidden-size 256 --epochs 10
-            """)
+              rnn-train --resume checkpoints/latest.h5 --epochs 20
+              rnn-train --init-from checkpoints/best.h5 --data my-text.txt --learning-rate 1e-3
+            """,
+        version: ToolkitVersion.string)
 
     @OptionGroup(title: "Data") var data: DataArguments
     @OptionGroup(title: "Model") var model: ModelArguments
 
-    @Option(help: "Time steps per batch (truncated backpropagation through time).")
-    var seqLength = 50
+    @Option(help: "Time steps per batch (truncated backpropagation through time). (default: 50)")
+    var seqLength: Int?
 
-    @Option(help: "Parallel text streams per batch.")
-    var batchSize = 50
+    @Option(help: "Parallel text streams per batch. (default: 50)")
+    var batchSize: Int?
 
-    @Option(help: "Optimizer: sgd, adagrad, rmsprop or adam (PyTorch's update rules).")
-    var optimizer: OptimizerKind = .adam
+    @Option(help: "Optimizer: sgd, adagrad, rmsprop or adam, with PyTorch's update rules. (default: adam)")
+    var optimizer: OptimizerKind?
 
-    @Option(help: "Learning rate.")
-    var learningRate = 2e-3
+    @Option(help: "Learning rate. (default: 0.002)")
+    var learningRate: Double?
 
-    @Option(help: "Multiply the learning rate by this at the end of every epoch from --lr-decay-after on (1: constant).")
-    var lrDecay = 0.97
+    @Option(help: "Multiply the learning rate by this at the end of every epoch from --lr-decay-after on; 1 keeps it constant. (default: 0.97)")
+    var lrDecay: Double?
 
-    @Option(help: "The epoch at whose end the learning-rate decay starts.")
-    var lrDecayAfter = 10
+    @Option(help: "The epoch at whose end the learning-rate decay starts. (default: 10)")
+    var lrDecayAfter: Int?
 
-    @Option(help: "SGD momentum.")
-    var momentum = 0.0
+    @Option(help: "SGD momentum. (default: 0)")
+    var momentum: Double?
 
-    @Option(help: "RMSprop smoothing constant.")
-    var alpha = 0.99
+    @Option(help: "RMSprop smoothing constant. (default: 0.99)")
+    var alpha: Double?
 
-    @Option(help: "Adam's beta1.")
-    var beta1 = 0.9
+    @Option(help: "Adam's beta1. (default: 0.9)")
+    var beta1: Double?
 
-    @Option(help: "Adam's beta2.")
-    var beta2 = 0.999
+    @Option(help: "Adam's beta2. (default: 0.999)")
+    var beta2: Double?
 
-    @Option(help: "Epsilon of adagrad, rmsprop and adam (default: PyTorch's, 1e-10 for adagrad, 1e-8 otherwise).")
+    @Option(help: "Epsilon of adagrad, rmsprop and adam. (default: PyTorch's, 1e-10 for adagrad, 1e-8 otherwise)")
     var epsilon: Double?
 
-    @Option(help: "Gradient clipping threshold (0: no clipping).")
-    var gradClip = 5.0
+    @Option(help: "Gradient clipping threshold; 0 turns clipping off. (default: 5)")
+    var gradClip: Double?
 
-    @Option(help: "Clipping: norm (scale all gradients to a global 2-norm of at most --grad-clip) or value (clamp each element).")
-    var clipMode: ClipMode = .norm
+    @Option(help: "Clipping: norm (scale all gradients to a global 2-norm of at most --grad-clip) or value (clamp each element). (default: norm)")
+    var clipMode: ClipMode?
 
-    @Option(help: "Train for this many epochs (passes over the training text).")
-    var epochs = 50
+    @Option(help: "Train until this many epochs (passes over the training text) are complete. (default: 50)")
+    var epochs: Int?
 
-    @Option(help: "Stop after this many iterations in all (0: no limit).")
-    var maxIterations = 0
+    @Option(help: "Stop after this many iterations in all, counting those of a resumed run; 0 means no limit. (default: 0)")
+    var maxIterations: Int?
 
-    @Option(help: "Compute the validation loss every this many iterations (0: only at the end).")
-    var evalEvery = 1000
+    @Option(help: "Compute the validation loss every this many iterations (and at the end); 0 means only at the end. (default: 1000)")
+    var evalEvery: Int?
+
+    @Option(help: "Random seed for initialisation and dropout. (default: 0)")
+    var seed: UInt64?
+
+    @Option(help: "Folder for checkpoints. (default: ./checkpoints, or the resumed checkpoint's folder)")
+    var checkpointDir: String?
+
+    @Option(help: "Save a checkpoint every this many iterations, besides at every new best validation loss and at the end. (default: --eval-every, or 1000)")
+    var checkpointEvery: Int?
+
+    @Option(help: "Keep only the newest this many numbered checkpoints; 0 keeps them all.")
+    var keep = 0
+
+    @Option(help: "Continue the training recorded in this checkpoint exactly (same weights, optimizer, hidden state, data position, schedule and random stream).")
+    var resume: String?
+
+    @Option(help: "Start a new training run from this checkpoint's weights (fine-tuning); the new text may only use the checkpoint's characters.")
+    var initFrom: String?
 
     @Option(help: "Print a progress line every this many iterations.")
     var printEvery = 10
 
-    @Option(help: "Print a generated sample every this many iterations (0: never).")
+    @Option(help: "Print a generated sample every this many iterations; 0 means never.")
     var sampleEvery = 1000
 
     @Option(help: "Length of the samples printed during training.")
@@ -80,54 +106,228 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Temperature of the samples printed during training.")
     var sampleTemperature = 0.8
 
-    @Option(help: "Random seed for initialisation and dropout.")
-    var seed: UInt64 = 0
-
-    @Option(help: "Threads for the matrix products.")
+    @Option(help: "Threads for the matrix products (results are reproducible for a given thread count).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
-        if data.data.isEmpty { throw ValidationError("give the training text with --data PATH...") }
+        if resume != nil && initFrom != nil { throw ValidationError("--resume and --init-from exclude each other") }
+        if data.data.isEmpty && resume == nil { throw ValidationError("give the training text with --data PATH...") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if printEvery < 1 { throw ValidationError("--print-every must be at least 1") }
+        if keep < 0 { throw ValidationError("--keep must not be negative") }
+        if let every = checkpointEvery, every < 1 { throw ValidationError("--checkpoint-every must be at least 1") }
         if sampleEvery < 0 || sampleLength < 0 { throw ValidationError("--sample-every and --sample-length must not be negative") }
         if sampleTemperature < 0 { throw ValidationError("--sample-temperature must not be negative") }
-    }
-
-    var trainingOptions: TrainingOptions {
-        TrainingOptions(
-            batchSize: batchSize, seqLength: seqLength,
-            optimizer: OptimizerSettings(
-                kind: optimizer, learningRate: learningRate, momentum: momentum, alpha: alpha,
-                beta1: beta1, beta2: beta2, epsilon: epsilon),
-            learningRateDecay: lrDecay, learningRateDecayAfter: lrDecayAfter, gradientClip: gradClip,
-            clipMode: clipMode, epochs: epochs, maxIterations: maxIterations, evalEvery: evalEvery,
-            seed: seed)
+        if let seed, seed > UInt64(Int64.max) { throw ValidationError("--seed must be at most \(Int64.max)") }
     }
 
     func run() throws {
         try Console.failingCleanly("rnn-train") { try train() }
     }
 
+    // MARK: Setting up the three kinds of run
+
+    /// Training options from the command line over `base`.
+    func trainingOptions(over base: TrainingOptions) -> TrainingOptions {
+        var o = base
+        if let seqLength { o.seqLength = seqLength }
+        if let batchSize { o.batchSize = batchSize }
+        if let optimizer {
+            o.optimizer.kind = optimizer
+            o.optimizer.epsilon = optimizer.defaultEpsilon
+        }
+        if let learningRate { o.optimizer.learningRate = learningRate }
+        if let momentum { o.optimizer.momentum = momentum }
+        if let alpha { o.optimizer.alpha = alpha }
+        if let beta1 { o.optimizer.beta1 = beta1 }
+        if let beta2 { o.optimizer.beta2 = beta2 }
+        if let epsilon { o.optimizer.epsilon = epsilon }
+        if let lrDecay { o.learningRateDecay = lrDecay }
+        if let lrDecayAfter { o.learningRateDecayAfter = lrDecayAfter }
+        if let gradClip { o.gradientClip = gradClip }
+        if let clipMode { o.clipMode = clipMode }
+        if let epochs { o.epochs = epochs }
+        if let maxIterations { o.maxIterations = maxIterations }
+        if let evalEvery { o.evalEvery = evalEvery }
+        if let seed { o.seed = seed }
+        return o
+    }
+
+    func corpusOptions(validationPaths: [String]? = nil, fraction: Double? = nil, trainingPaths: [String]? = nil) -> CorpusOptions {
+        let validation = data.valData.isEmpty ? (validationPaths ?? []) : data.valData
+        return CorpusOptions(
+            trainingPaths: data.data.isEmpty ? (trainingPaths ?? []) : data.data, validationPaths: validation,
+            validationFraction: validation.isEmpty ? (data.valFraction ?? fraction ?? 0.05) : 0,
+            unit: data.bytes ? .byte : .unicodeScalar)
+    }
+
+    func freshRun() throws -> Trainer {
+        let options = trainingOptions(over: TrainingOptions())
+        try options.validate()
+        let source = corpusOptions()
+        let corpus = try Corpus.load(source)
+        let config = ModelConfig(
+            cell: model.cell ?? .lstm, layers: model.layers ?? 2, hiddenSize: model.hiddenSize ?? 128,
+            embeddingSize: model.embeddingSize ?? 0, vocabSize: corpus.vocabulary.count, dropout: model.dropout ?? 0)
+        let trainer = try Trainer(config: config, corpus: corpus, options: options)
+        trainer.corpusOptions = source
+        return trainer
+    }
+
+    /// An option given on the command line that differs from what the checkpoint holds.
+    func contradiction<T: Equatable>(_ name: String, _ given: T?, _ stored: T, _ path: String, hint: String) -> ConfigurationError? {
+        guard let given, given != stored else { return nil }
+        return ConfigurationError("\(path): \(name) \(given) contradicts the checkpoint's \(stored); \(hint)")
+    }
+
+    func resumedRun(_ path: String) throws -> Trainer {
+        let checkpoint = try Checkpoint.read(from: path)
+        guard let saved = checkpoint.training else { throw CheckpointError.notResumable(path: path) }
+        let c = checkpoint.config, o = saved.options
+        let hint = "a resumed run keeps its settings (drop the option, or start a new run with --init-from)"
+        let checks: [ConfigurationError?] = [
+            contradiction("--cell", model.cell, c.cell, path, hint: hint),
+            contradiction("--layers", model.layers, c.layers, path, hint: hint),
+            contradiction("--hidden-size", model.hiddenSize, c.hiddenSize, path, hint: hint),
+            contradiction("--embedding-size", model.embeddingSize, c.embeddingSize, path, hint: hint),
+            contradiction("--dropout", model.dropout, c.dropout, path, hint: hint),
+            contradiction("--seq-length", seqLength, o.seqLength, path, hint: hint),
+            contradiction("--batch-size", batchSize, o.batchSize, path, hint: hint),
+            contradiction("--optimizer", optimizer, o.optimizer.kind, path, hint: hint),
+            contradiction("--learning-rate", learningRate, o.optimizer.learningRate, path, hint: hint),
+            contradiction("--lr-decay", lrDecay, o.learningRateDecay, path, hint: hint),
+            contradiction("--lr-decay-after", lrDecayAfter, o.learningRateDecayAfter, path, hint: hint),
+            contradiction("--momentum", momentum, o.optimizer.momentum, path, hint: hint),
+            contradiction("--alpha", alpha, o.optimizer.alpha, path, hint: hint),
+            contradiction("--beta1", beta1, o.optimizer.beta1, path, hint: hint),
+            contradiction("--beta2", beta2, o.optimizer.beta2, path, hint: hint),
+            contradiction("--epsilon", epsilon, o.optimizer.epsilon, path, hint: hint),
+            contradiction("--grad-clip", gradClip, o.gradientClip, path, hint: hint),
+            contradiction("--clip-mode", clipMode, o.clipMode, path, hint: hint),
+            contradiction("--seed", seed, o.seed, path, hint: hint),
+            contradiction("--val-fraction", data.valFraction, saved.data.validationFraction, path, hint: hint),
+            contradiction("--bytes", data.bytes ? TokenUnit.byte : nil, checkpoint.vocabulary.unit, path, hint: hint),
+        ]
+        if let problem = checks.compactMap({ $0 }).first { throw problem }
+        if !data.bytes && checkpoint.vocabulary.unit == .byte {
+            throw ConfigurationError("\(path): the model reads bytes; add --bytes")
+        }
+        var options = o
+        if let epochs { options.epochs = epochs }
+        if let maxIterations { options.maxIterations = maxIterations }
+        if let evalEvery { options.evalEvery = evalEvery }
+        try options.validate()
+        let source = corpusOptions(
+            validationPaths: saved.data.validationPaths, fraction: saved.data.validationFraction,
+            trainingPaths: saved.data.trainingPaths)
+        let corpus = try Corpus.load(source, vocabulary: checkpoint.vocabulary)
+        let trainer = try Trainer(resuming: checkpoint, path: path, corpus: corpus, options: options)
+        trainer.corpusOptions = source
+        return trainer
+    }
+
+    func fineTuningRun(_ path: String) throws -> Trainer {
+        let checkpoint = try Checkpoint.read(from: path)
+        let c = checkpoint.config
+        let hint = "--init-from keeps the checkpoint's architecture"
+        let checks: [ConfigurationError?] = [
+            contradiction("--cell", model.cell, c.cell, path, hint: hint),
+            contradiction("--layers", model.layers, c.layers, path, hint: hint),
+            contradiction("--hidden-size", model.hiddenSize, c.hiddenSize, path, hint: hint),
+            contradiction("--embedding-size", model.embeddingSize, c.embeddingSize, path, hint: hint),
+        ]
+        if let problem = checks.compactMap({ $0 }).first { throw problem }
+        let options = trainingOptions(over: TrainingOptions())
+        try options.validate()
+        let source = corpusOptions()
+        let corpus = try Corpus.load(source, vocabulary: checkpoint.vocabulary)
+        var config = c
+        config.dropout = model.dropout ?? c.dropout
+        let fineTuned = try Model(config: config, vocabulary: corpus.vocabulary)
+        try fineTuned.copyWeights(from: try checkpoint.makeModel())
+        let trainer = try Trainer(model: fineTuned, corpus: corpus, options: options, random: RandomGenerator(seed: options.seed))
+        trainer.corpusOptions = source
+        return trainer
+    }
+
+    // MARK: Training
+
     func train() throws {
         BLASThreads.set(threads)
-        let options = trainingOptions
-        try options.validate()
-        let corpus = try Corpus.load(data.corpusOptions)
-        let config = ModelConfig(
-            cell: model.cell, layers: model.layers, hiddenSize: model.hiddenSize,
-            embeddingSize: model.embeddingSize, vocabSize: corpus.vocabulary.count, dropout: model.dropout)
-        let trainer = try Trainer(config: config, corpus: corpus, options: options)
+        Interrupts.install()
+        let trainer: Trainer
+        if let resume {
+            trainer = try resumedRun(resume)
+        } else if let initFrom {
+            trainer = try fineTuningRun(initFrom)
+        } else {
+            trainer = try freshRun()
+        }
+        let folderPath = checkpointDir ?? resume.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? "checkpoints"
+        let folder = try CheckpointFolder(path: folderPath, keep: keep)
+        try folder.lock()
+        folder.removeUnfinishedSaves()
+
         printSummary(trainer)
+        if let resume {
+            let p = trainer.progress
+            Console.writeLine("resuming \(resume) at iteration \(p.iteration) (epoch \(p.epoch), batch \(p.batchIndex))")
+        } else if let initFrom {
+            Console.writeLine("fine-tuning the weights of \(initFrom)")
+        }
+        if trainer.progress.iteration >= trainer.totalIterations {
+            Console.writeLine("nothing to train: the run is at iteration \(trainer.progress.iteration) and its plan ends at \(trainer.totalIterations); raise --epochs or --max-iterations")
+            return
+        }
+        if Interrupts.requested { throw ExitCode(Interrupts.exitStatus) }
+
+        let saveEvery = checkpointEvery ?? (trainer.options.evalEvery > 0 ? trainer.options.evalEvery : 1000)
+        var lastValidation: Double? = trainer.progress.history.validationLoss.last.map(Double.init)
+        var lastSaved = trainer.progress.iteration
+        var newBest = false
+        let createdBy = "rnn-train \(ToolkitVersion.string)"
+
+        func save(isBest: Bool, mustSucceed: Bool) throws {
+            do {
+                let file = try folder.save(trainer.checkpoint(createdBy: createdBy), validationLoss: lastValidation, isBest: isBest)
+                lastSaved = trainer.progress.iteration
+                Console.writeLine("saved \(file)\(isBest ? " (best so far)" : "")")
+            } catch {
+                if mustSucceed { throw error }
+                Console.warning("rnn-train", "\(error); training goes on and saving is tried again at the next checkpoint")
+            }
+        }
+
         let progress = ProgressPrinter(trainer: trainer, printEvery: printEvery)
+        var saveError: Error?
         let outcome = try trainer.run { event in
             progress.handle(event)
-            if case .iteration(let report) = event, sampleEvery > 0, report.iteration % sampleEvery == 0 {
-                printSample(trainer)
+            switch event {
+            case .iteration(let report):
+                if sampleEvery > 0 && report.iteration % sampleEvery == 0 { printSample(trainer) }
+            case .validation(let v):
+                lastValidation = v.loss
+                if v.isBest { newBest = true }
+            case .epochCompleted:
+                break
+            case .stepCompleted(let iteration):
+                if Interrupts.requested { return .stop }
+                if newBest || iteration % saveEvery == 0 {
+                    do { try save(isBest: newBest, mustSucceed: false) } catch { saveError = error }
+                    newBest = false
+                }
             }
-            return .proceed
+            return saveError == nil ? .proceed : .stop
+        }
+        if let saveError { throw saveError }
+        if lastSaved != trainer.progress.iteration || newBest {
+            try save(isBest: newBest, mustSucceed: true)
         }
         progress.finish(outcome: outcome)
+        if outcome == .stopped && Interrupts.requested {
+            Console.writeLine("interrupted; continue with: rnn-train --resume \(folder.latestPath)")
+            throw ExitCode(Interrupts.exitStatus)
+        }
     }
 
     func printSummary(_ trainer: Trainer) {
@@ -158,8 +358,8 @@ struct TrainCommand: ParsableCommand {
         let generator = Generator(model: model)
         let sampler = TokenSampler(
             vocabularySize: model.config.vocabSize, options: SamplingOptions(temperature: sampleTemperature))
-        var random = RandomGenerator.derived(seed: seed, stream: UInt64(trainer.progress.iteration))
-        var token = model.vocabulary.id(of: 0x0A) ?? TokenSampler.argmax(generator.step(0))
+        var random = RandomGenerator.derived(seed: trainer.options.seed, stream: UInt64(trainer.progress.iteration))
+        var token = model.vocabulary.id(of: 0x0A) ?? 0
         var ids: [Int32] = []
         for _ in 0..<sampleLength {
             token = sampler.draw(generator.step(token), random: &random)
@@ -168,60 +368,5 @@ struct TrainCommand: ParsableCommand {
         Console.writeLine("---- sample at iteration \(trainer.progress.iteration) ----")
         Console.writeLine(model.vocabulary.decode(ids))
         Console.writeLine("----")
-    }
-}
-
-/// Prints progress lines: iteration, epoch, losses, characters per second and time left.
-final class ProgressPrinter {
-    let trainer: Trainer
-    let printEvery: Int
-    var lastValidation = Double.nan
-    var characters = 0
-    var seconds = 0.0
-    var lossSum = 0.0
-    var lossCount = 0
-    let started = Date()
-
-    init(trainer: Trainer, printEvery: Int) {
-        self.trainer = trainer
-        self.printEvery = printEvery
-    }
-
-    func handle(_ event: TrainingEvent) {
-        switch event {
-        case .iteration(let r):
-            characters += r.characters
-            seconds += r.seconds
-            lossSum += r.loss
-            lossCount += 1
-            if r.iteration % printEvery == 0 || r.iteration == r.totalIterations || r.iteration == 1 {
-                let rate = seconds > 0 ? Double(characters) / seconds : 0
-                let left = Double(r.totalIterations - r.iteration) * Double(r.characters) / max(rate, 1e-9)
-                let width = String(r.totalIterations).count
-                let iteration = String(repeating: " ", count: max(0, width - String(r.iteration).count)) + String(r.iteration)
-                Console.writeLine(
-                    "iter \(iteration)/\(r.totalIterations)  epoch \(String(format: "%6.2f", r.epoch))  loss \(Console.fixed(lossSum / Double(lossCount)))  val \(Console.fixed(lastValidation))  lr \(String(format: "%.2e", r.learningRate))  \(Console.grouped(Int(rate))) chars/s  ETA \(Console.duration(left))"
-                )
-                characters = 0
-                seconds = 0
-                lossSum = 0
-                lossCount = 0
-            }
-        case .validation(let v):
-            lastValidation = v.loss
-            Console.writeLine(
-                "validation at iteration \(v.iteration): loss \(Console.fixed(v.loss)) (\(Console.fixed(v.loss / log(2.0), 3)) bits/char)\(v.isBest ? ", best so far" : "")"
-            )
-        case .epochCompleted:
-            break
-        }
-    }
-
-    func finish(outcome: TrainingOutcome) {
-        let p = trainer.progress
-        let what = outcome == .completed ? "done" : "stopped"
-        Console.writeLine(
-            "\(what): \(p.iteration) iterations, \(Console.grouped(Int(p.charactersSeen))) characters in \(Console.duration(Date().timeIntervalSince(started))); best validation loss \(Console.fixed(p.bestValidationLoss))"
-        )
     }
 }

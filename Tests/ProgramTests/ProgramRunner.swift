@@ -27,7 +27,7 @@ enum Programs {
     @discardableResult
     static func run(_ program: String, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws -> ProgramResult {
         let process = Process()
-        process.executableURL = binaries.appendingPathComponent(program)
+        process.executableURL = program.hasPrefix("/") ? URL(fileURLWithPath: program) : binaries.appendingPathComponent(program)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
@@ -50,6 +50,22 @@ enum Programs {
         return ProgramResult(
             status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
             errors: String(decoding: errorData, as: UTF8.self), signaled: process.terminationReason == .uncaughtSignal)
+    }
+
+    /// Starts a program without waiting for it (output discarded).
+    static func start(_ program: String, _ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = binaries.appendingPathComponent(program)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Runs python3 (with numpy and h5py, installed by Tools/install-deps.sh).
+    static func runPython(_ arguments: [String]) throws -> ProgramResult {
+        try run("/usr/bin/env", ["python3"] + arguments)
     }
 
     static func temporaryFolder() throws -> URL {

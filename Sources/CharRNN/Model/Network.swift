@@ -32,12 +32,23 @@ final class Network<S: ModelScalar> {
     private var usedDropout = false
     private var forwardDone = false
 
-    init(config: ModelConfig) {
+    convenience init(config: ModelConfig) {
+        let table = ParameterTable(config: config)
+        self.init(config: config, parameters: Buffer(count: table.totalCount), gradients: Buffer(count: table.totalCount))
+    }
+
+    /// A second network over the same parameters, with a workspace of its own (for evaluation
+    /// beside training, or scoring beside generation). It has no gradients.
+    convenience init(sharing other: Network<S>) {
+        self.init(config: other.config, parameters: other.parameters, gradients: Buffer(count: 0))
+    }
+
+    private init(config: ModelConfig, parameters: Buffer<S>, gradients: Buffer<S>) {
         self.config = config
         let table = ParameterTable(config: config)
         self.table = table
-        parameters = Buffer(count: table.totalCount)
-        gradients = Buffer(count: table.totalCount)
+        self.parameters = parameters
+        self.gradients = gradients
         layers = (0..<config.layers).map { RecurrentLayer(config: config, index: $0, table: table) }
         encoderOffset = table["encoder.weight"]?.offset
         decoderWeightOffset = table.spec("decoder.weight").offset

@@ -5,6 +5,8 @@ public enum TrainingEvent: Sendable {
     case iteration(IterationReport)
     case validation(ValidationReport)
     case epochCompleted(Int)
+    /// Everything of this iteration is done (validation included): a consistent point to save.
+    case stepCompleted(iteration: Int)
 }
 
 public enum ProgressAction: Sendable {
@@ -67,6 +69,8 @@ public final class Trainer: @unchecked Sendable {
     private let validationSequencer: Sequencer?
     private var inputs: [Int32]
     private var targets: [Int32]
+    /// Validation runs on its own workspace over the same weights.
+    private lazy var evaluationNetwork = Network(sharing: model.network)
     /// A loss above this multiple of the first iteration's loss counts as exploding (char-rnn).
     public static let explodingFactor = 3.0
 
@@ -94,7 +98,7 @@ public final class Trainer: @unchecked Sendable {
             guard rows >= 1 else {
                 throw CorpusError.tooShort(
                     what: "the validation text", length: validation.count, minimum: options.seqLength + 1,
-                    reason: "sequence length \(options.seqLength) + 1")
+                    reason: "sequence length \(options.seqLength) + 1; raise --val-fraction, give --val-data, or set --val-fraction 0")
             }
             validationSequencer = try Sequencer(
                 tokens: validation, batch: rows, steps: options.seqLength, what: "the validation text")
@@ -167,7 +171,7 @@ public final class Trainer: @unchecked Sendable {
     /// without dropout; nil when there is no validation text.
     public func validationLoss() -> Double? {
         guard var sequencer = validationSequencer else { return nil }
-        let network = model.network
+        let network = evaluationNetwork
         let b = sequencer.batch, t = sequencer.steps
         network.reserve(batch: b, steps: t)
         let state = HiddenState<Float>(config: model.config, batch: b)
@@ -211,6 +215,7 @@ public final class Trainer: @unchecked Sendable {
             if evaluate, let validation = recordValidation(), callback(.validation(validation)) == .stop {
                 action = .stop
             }
+            if callback(.stepCompleted(iteration: progress.iteration)) == .stop { action = .stop }
             if action == .stop { return progress.iteration == total ? .completed : .stopped }
         }
         return .completed

@@ -1,0 +1,59 @@
+import CharRNN
+import CommandLineSupport
+import Foundation
+
+/// Prints progress lines: iteration, epoch, losses, characters per second and time left.
+final class ProgressPrinter {
+    let trainer: Trainer
+    let printEvery: Int
+    var lastValidation = Double.nan
+    var characters = 0
+    var seconds = 0.0
+    var lossSum = 0.0
+    var lossCount = 0
+    let started = Date()
+
+    init(trainer: Trainer, printEvery: Int) {
+        self.trainer = trainer
+        self.printEvery = printEvery
+        lastValidation = trainer.progress.history.validationLoss.last.map(Double.init) ?? .nan
+    }
+
+    func handle(_ event: TrainingEvent) {
+        switch event {
+        case .iteration(let r):
+            characters += r.characters
+            seconds += r.seconds
+            lossSum += r.loss
+            lossCount += 1
+            if r.iteration % printEvery == 0 || r.iteration == r.totalIterations || r.iteration == 1 {
+                let rate = seconds > 0 ? Double(characters) / seconds : 0
+                let left = Double(r.totalIterations - r.iteration) * Double(r.characters) / max(rate, 1e-9)
+                let width = String(r.totalIterations).count
+                let iteration = String(repeating: " ", count: max(0, width - String(r.iteration).count)) + String(r.iteration)
+                Console.writeLine(
+                    "iter \(iteration)/\(r.totalIterations)  epoch \(String(format: "%6.2f", r.epoch))  loss \(Console.fixed(lossSum / Double(lossCount)))  val \(Console.fixed(lastValidation))  lr \(String(format: "%.2e", r.learningRate))  \(Console.grouped(Int(rate))) chars/s  ETA \(Console.duration(left))"
+                )
+                characters = 0
+                seconds = 0
+                lossSum = 0
+                lossCount = 0
+            }
+        case .validation(let v):
+            lastValidation = v.loss
+            Console.writeLine(
+                "validation at iteration \(v.iteration): loss \(Console.fixed(v.loss)) (\(Console.fixed(v.loss / log(2.0), 3)) bits/char)\(v.isBest ? ", best so far" : "")"
+            )
+        case .epochCompleted, .stepCompleted:
+            break
+        }
+    }
+
+    func finish(outcome: TrainingOutcome) {
+        let p = trainer.progress
+        let what = outcome == .completed ? "done" : "stopped"
+        Console.writeLine(
+            "\(what): \(p.iteration) iterations, \(Console.grouped(Int(p.charactersSeen))) characters in \(Console.duration(Date().timeIntervalSince(started))); best validation loss \(Console.fixed(p.bestValidationLoss))"
+        )
+    }
+}
