@@ -94,6 +94,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Start a new training run from this checkpoint's weights (fine-tuning); the new text may only use the checkpoint's characters.")
     var initFrom: String?
 
+    @Option(help: "Stop after this many minutes of training, save a checkpoint and exit normally (continue later with --resume); 0 means no limit.")
+    var timeLimit = 0.0
+
     @Option(help: "Print a progress line every this many iterations.")
     var printEvery = 10
 
@@ -118,6 +121,7 @@ struct TrainCommand: ParsableCommand {
         if let every = checkpointEvery, every < 1 { throw ValidationError("--checkpoint-every must be at least 1") }
         if sampleEvery < 0 || sampleLength < 0 { throw ValidationError("--sample-every and --sample-length must not be negative") }
         if sampleTemperature < 0 { throw ValidationError("--sample-temperature must not be negative") }
+        if timeLimit < 0 { throw ValidationError("--time-limit must not be negative") }
         if let seed, seed > UInt64(Int64.max) { throw ValidationError("--seed must be at most \(Int64.max)") }
     }
 
@@ -300,6 +304,8 @@ struct TrainCommand: ParsableCommand {
 
         let progress = ProgressPrinter(trainer: trainer, printEvery: printEvery)
         var saveError: Error?
+        let started = Date()
+        var timeUp = false
         let outcome = try trainer.run { event in
             progress.handle(event)
             switch event {
@@ -312,12 +318,13 @@ struct TrainCommand: ParsableCommand {
                 break
             case .stepCompleted(let iteration):
                 if Interrupts.requested { return .stop }
+                if timeLimit > 0 && Date().timeIntervalSince(started) >= timeLimit * 60 { timeUp = true }
                 if newBest || iteration % saveEvery == 0 {
                     do { try save(isBest: newBest, mustSucceed: false) } catch { saveError = error }
                     newBest = false
                 }
             }
-            return saveError == nil ? .proceed : .stop
+            return saveError == nil && !timeUp ? .proceed : .stop
         }
         if let saveError { throw saveError }
         if lastSaved != trainer.progress.iteration || newBest {
@@ -327,6 +334,9 @@ struct TrainCommand: ParsableCommand {
         if outcome == .stopped && Interrupts.requested {
             Console.writeLine("interrupted; continue with: rnn-train --resume \(folder.latestPath)")
             throw ExitCode(Interrupts.exitStatus)
+        }
+        if outcome == .stopped && timeUp {
+            Console.writeLine("time limit of \(Console.duration(timeLimit * 60)) reached; continue with: rnn-train --resume \(folder.latestPath)")
         }
     }
 

@@ -46,11 +46,17 @@ public struct Corpus: Sendable {
             throw .invalidOption(
                 "the model reads \(fixed.unit == .byte ? "bytes" : "Unicode characters"); \(fixed.unit == .byte ? "add" : "drop") --bytes")
         }
-        var trainingFiles: [String] = []
-        for path in options.trainingPaths { trainingFiles += try TextFiles.list(path) }
         var validationFiles: [String] = []
         for path in options.validationPaths { validationFiles += try TextFiles.list(path) }
-        if trainingFiles.isEmpty { throw .invalidOption("no training text given (use --data PATH)") }
+        // Validation files inside a training folder are held out of training.
+        let heldOutFiles = Set(validationFiles.map(TextFiles.canonical))
+        var trainingFiles: [String] = []
+        for path in options.trainingPaths {
+            trainingFiles += try TextFiles.list(path).filter { !heldOutFiles.contains(TextFiles.canonical($0)) }
+        }
+        if trainingFiles.isEmpty {
+            throw .invalidOption(options.trainingPaths.isEmpty ? "no training text given (use --data PATH)" : "no training text is left once the validation files are held out")
+        }
 
         // Pass 1: which tokens occur, and how many there are.
         let range = options.unit == .byte ? 256 : 0x11_0000

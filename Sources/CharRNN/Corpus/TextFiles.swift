@@ -26,6 +26,11 @@ enum TextFiles {
         return files
     }
 
+    /// The path with symbolic links and relative parts resolved (for comparing file names).
+    static func canonical(_ path: String) -> String {
+        URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
+    }
+
     static let chunkSize = 8 << 20
 
     /// Streams the tokens of a file, chunk by chunk, as code points (or byte values for

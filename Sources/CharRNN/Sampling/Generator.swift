@@ -117,6 +117,15 @@ public final class Generator: @unchecked Sendable {
         return UnsafeBufferPointer(start: logits.base, count: config.vocabSize)
     }
 
+    /// Layer `layer`'s current hidden state h (and, for an LSTM, cell state c) of row `row`.
+    public func state(layer: Int, row: Int = 0) -> (h: [Float], c: [Float]?) {
+        let h = config.hiddenSize
+        let hidden = Array(UnsafeBufferPointer(start: self.hidden[layer].base + row * h, count: h))
+        let cellState = config.cell.hasCellState
+            ? Array(UnsafeBufferPointer(start: cell[layer].base + row * h, count: h)) : nil
+        return (hidden, cellState)
+    }
+
     /// Row r's logits.
     public func logits(row r: Int) -> UnsafeBufferPointer<Float> {
         UnsafeBufferPointer(start: logits.base + r * config.vocabSize, count: config.vocabSize)
