@@ -9,37 +9,70 @@ struct PlayCommand: ParsableCommand {
         commandName: "rnn-play",
         abstract: "Generate text from a trained model, or score a text under it.",
         discussion: """
-            Generation starts from a zero state, warms it up on --prime (or on a newline when no \
-            prime is given) and then draws one character at a time, streaming them to standard \
-            output.
+            Generation starts from a zero state, warms it up on the prime (--prime or \
+            --prime-file; a newline when neither is given) and then draws one character at a \
+            time, streaming them to standard output (or --output). --num-samples generates \
+            several samples together as one batch and prints them one after another.
 
-            Scoring (--score) prints the mean loss of a text in nats, bits per character and \
-            perplexity: every character after the first is predicted from all those before it, \
-            from a zero state.
+            --beam-width searches for the most likely continuation of --length characters \
+            instead of sampling, and prints it with its log-probability.
+
+            --score prints the mean loss of texts in nats, bits per character and perplexity: \
+            every character after the first is predicted from all those before it, from a zero \
+            state.
 
             Examples:
               rnn-play checkpoints/best.h5 --length 2000 --temperature 0.8 --prime "ROMEO:"
-              rnn-play checkpoints/best.h5 --score test.txt
+              rnn-play checkpoints/best.h5 --num-samples 4 --top-p 0.9 --stop "\\n\\n"
+              rnn-play checkpoints/best.h5 --beam-width 8 --length 40 --prime "To be"
+              rnn-play checkpoints/best.h5 --score test.txt --json
             """,
         version: ToolkitVersion.string)
 
     @Argument(help: "The checkpoint (.h5) to load.")
     var checkpoint: String
 
-    @Option(help: "Characters to generate.")
+    @Option(help: "Characters to generate per sample (after the prime).")
     var length = 500
 
-    @Option(help: "Sampling temperature: lower is more conservative, 0 always picks the most likely character.")
+    @Option(help: "Sampling temperature: lower is more conservative; 0 always takes the most likely character (greedy).")
     var temperature = 1.0
 
-    @Option(help: "Random seed: the same seed gives the same text. (default: a random seed)")
+    @Option(help: "Draw only from the K most likely characters; 0 means no limit.")
+    var topK = 0
+
+    @Option(help: "Draw only from the smallest set of most likely characters whose probability reaches P (nucleus sampling); 1 means no limit.")
+    var topP = 1.0
+
+    @Option(help: "Random seed: the same seed gives the same text. (default: a random seed, printed to standard error)")
     var seed: UInt64?
 
-    @Option(help: "Text to warm the state up on before generating; it is printed first.")
+    @Option(help: "Text to warm the state up on before generating.")
     var prime: String?
 
-    @Option(parsing: .upToNextOption, help: "Score these text files instead of generating.")
+    @Option(help: "Read the prime text from this file (UTF-8).")
+    var primeFile: String?
+
+    @Flag(inversion: .prefixedNo, help: "Print the prime before the generated text.")
+    var echoPrime = true
+
+    @Option(help: "End a sample right after this text appears in it (escapes \\n and \\t are understood).")
+    var stop: String?
+
+    @Option(help: "Samples to generate together as one batch; they are printed one after another.")
+    var numSamples = 1
+
+    @Option(help: "Find the most likely continuation by beam search with this many beams, instead of sampling.")
+    var beamWidth: Int?
+
+    @Option(help: "Write the generated text to this file instead of standard output.")
+    var output: String?
+
+    @Option(parsing: .upToNextOption, help: "Score these text files (each, and all together) instead of generating.")
     var score: [String] = []
+
+    @Flag(help: "With --score: print the scores as JSON.")
+    var json = false
 
     @Option(help: "Threads for the matrix products.")
     var threads = 1
@@ -47,63 +80,157 @@ struct PlayCommand: ParsableCommand {
     func validate() throws {
         if length < 0 { throw ValidationError("--length must not be negative") }
         if temperature < 0 || !temperature.isFinite { throw ValidationError("--temperature must be 0 or more") }
+        if topK < 0 { throw ValidationError("--top-k must not be negative") }
+        if !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1]") }
+        if numSamples < 1 || numSamples > 4096 { throw ValidationError("--num-samples must be between 1 and 4096") }
+        if let beamWidth, beamWidth < 1 || beamWidth > 4096 { throw ValidationError("--beam-width must be between 1 and 4096") }
+        if beamWidth != nil && numSamples > 1 { throw ValidationError("--beam-width finds one continuation; drop --num-samples") }
+        if prime != nil && primeFile != nil { throw ValidationError("give --prime or --prime-file, not both") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if json && score.isEmpty { throw ValidationError("--json goes with --score") }
     }
 
     func run() throws {
         try Console.failingCleanly("rnn-play") {
             BLASThreads.set(threads)
-            let loaded = try Checkpoint.read(from: checkpoint)
-            let model = try loaded.makeModel()
-            if score.isEmpty {
-                try generate(model)
-            } else {
+            let model = try Checkpoint.read(from: checkpoint).makeModel()
+            if !score.isEmpty {
                 try scoreFiles(model)
+            } else if let beamWidth {
+                try searchBeams(model, width: beamWidth)
+            } else {
+                try generate(model)
             }
         }
     }
 
+    /// The prime text: --prime, --prime-file, or nothing.
+    func primeText() throws -> String? {
+        if let prime { return prime }
+        guard let primeFile else { return nil }
+        guard let data = FileManager.default.contents(atPath: primeFile) else {
+            throw CorpusError.unreadable(path: primeFile, reason: "no such file or not readable")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CorpusError.invalidUTF8(path: primeFile, byteOffset: 0)
+        }
+        return text
+    }
+
+    /// Prime tokens, and the bytes to echo. Without a prime the state is warmed up on a newline
+    /// (not echoed), or on a random character when the vocabulary has no newline.
+    func primeTokens(_ vocabulary: Vocabulary, random: inout RandomGenerator) throws -> (ids: [Int32], echo: [UInt8]) {
+        if let text = try primeText() {
+            let source = prime != nil ? "--prime" : primeFile!
+            let ids = try vocabulary.encode(text, source: source)
+            if ids.isEmpty { throw ValidationError("the prime text is empty") }
+            return (ids, Array(text.utf8))
+        }
+        if let newline = vocabulary.id(of: 0x0A) { return ([newline], []) }
+        let first = Int32(random.next() % UInt64(vocabulary.count))
+        return ([first], vocabulary.bytes(of: first))
+    }
+
+    static func unescape(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\n", with: "\n").replacingOccurrences(of: "\\t", with: "\t")
+    }
+
+    func destination() throws -> FileHandle {
+        guard let output else { return .standardOutput }
+        guard FileManager.default.createFile(atPath: output, contents: nil),
+            let handle = FileHandle(forWritingAtPath: output)
+        else { throw CorpusError.unreadable(path: output, reason: "cannot create the output file") }
+        return handle
+    }
+
     func generate(_ model: Model) throws {
         let vocabulary = model.vocabulary
-        let primeIDs = try prime.map { try vocabulary.encode($0, source: "--prime") } ?? []
-        if prime != nil && primeIDs.isEmpty { throw ValidationError("--prime is empty") }
-        var random = RandomGenerator(seed: seed ?? UInt64.random(in: 0...UInt64(Int64.max)))
-        let generator = Generator(model: model)
-        let sampler = TokenSampler(vocabularySize: model.config.vocabSize, options: SamplingOptions(temperature: temperature))
-        let output = StreamingOutput()
-        var logits: UnsafeBufferPointer<Float>
-        if primeIDs.isEmpty {
-            if let newline = vocabulary.id(of: 0x0A) {
-                logits = generator.step(newline)
-            } else {
-                let first = Int32(random.next() % UInt64(vocabulary.count))
-                output.write(vocabulary.bytes(of: first))
-                logits = generator.step(first)
-            }
+        let seed = self.seed ?? UInt64.random(in: 0...UInt64(Int64.max))
+        if self.seed == nil { FileHandle.standardError.write(Data("rnn-play: seed \(seed)\n".utf8)) }
+        var random = RandomGenerator(seed: seed)
+        let (primeIDs, echo) = try primeTokens(vocabulary, random: &random)
+        let stopIDs = try stop.map { try vocabulary.encode(Self.unescape($0), source: "--stop") } ?? []
+        let request = GenerationRequest(
+            prime: primeIDs, length: length,
+            sampling: SamplingOptions(temperature: temperature, topK: topK, topP: topP), seed: seed,
+            stop: stopIDs, samples: numSamples)
+        let out = StreamingOutput(handle: try destination())
+        let generator = TextGenerator(model: model)
+        if numSamples == 1 {
+            if echoPrime { out.write(echo) }
+            generator.generate(request, emit: { _, token in out.write(vocabulary.bytes(of: token)) }, finished: { _ in })
+            out.write([0x0A])
         } else {
-            output.write(Array(prime!.utf8))
-            logits = generator.step(primeIDs[0])
-            for id in primeIDs.dropFirst() { logits = generator.step(id) }
+            // Rows advance together; each sample is printed whole, in order, once it is complete.
+            var texts = [[UInt8]](repeating: echoPrime ? echo : [], count: numSamples)
+            var complete = [Bool](repeating: false, count: numSamples)
+            var printed = 0
+            func printReady() {
+                while printed < numSamples && complete[printed] {
+                    out.write(Array("----- sample \(printed + 1) of \(numSamples) -----\n".utf8))
+                    out.write(texts[printed] + [0x0A])
+                    printed += 1
+                }
+            }
+            generator.generate(
+                request, emit: { row, token in texts[row] += vocabulary.bytes(of: token) },
+                finished: { row in
+                    complete[row] = true
+                    printReady()
+                })
         }
-        for _ in 0..<length {
-            let next = sampler.draw(logits, random: &random)
-            output.write(vocabulary.bytes(of: next))
-            logits = generator.step(next)
-        }
-        output.write([0x0A])
-        output.flush()
+        out.flush()
+    }
+
+    func searchBeams(_ model: Model, width: Int) throws {
+        var random = RandomGenerator(seed: seed ?? 0)
+        let (primeIDs, echo) = try primeTokens(model.vocabulary, random: &random)
+        let result = BeamSearch(model: model).search(prime: primeIDs, length: length, width: width)
+        let out = StreamingOutput(handle: try destination())
+        if echoPrime { out.write(echo) }
+        for token in result.tokens { out.write(model.vocabulary.bytes(of: token)) }
+        out.write([0x0A])
+        out.flush()
+        FileHandle.standardError.write(Data(String(
+            format: "rnn-play: beam search (width %d): log-probability %.6f (%.4f nats/char)\n",
+            width, result.logProbability, length > 0 ? -result.logProbability / Double(length) : 0).utf8))
     }
 
     func scoreFiles(_ model: Model) throws {
         let scorer = Scorer(model: model)
         var overall = Scorer.Score(totalNats: 0, predictions: 0)
+        var characters = 0
+        var entries: [[String: Any]] = []
         for file in score {
             let corpus = try Corpus.load(CorpusOptions(trainingPaths: [file], unit: model.vocabulary.unit), vocabulary: model.vocabulary)
             let result = scorer.score(corpus.training)
             overall = overall + result
-            Console.writeLine(Self.format(result, label: file))
+            characters += corpus.training.count
+            if json {
+                entries.append(Self.json(result, characters: corpus.training.count, path: file))
+            } else {
+                Console.writeLine(Self.format(result, label: file))
+            }
         }
-        if score.count > 1 { Console.writeLine(Self.format(overall, label: "overall")) }
+        if json {
+            let document: [String: Any] = [
+                "checkpoint": checkpoint, "files": entries, "overall": Self.json(overall, characters: characters, path: nil),
+            ]
+            let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            Console.writeLine(String(decoding: data, as: UTF8.self))
+        } else if score.count > 1 {
+            Console.writeLine(Self.format(overall, label: "overall"))
+        }
+    }
+
+    static func json(_ s: Scorer.Score, characters: Int, path: String?) -> [String: Any] {
+        var entry: [String: Any] = [
+            "characters": characters, "predictions": s.predictions,
+            "nats_per_char": s.meanNats, "bits_per_char": s.bitsPerCharacter, "perplexity": s.perplexity,
+            "total_nats": s.totalNats,
+        ]
+        if let path { entry["path"] = path }
+        return entry
     }
 
     static func format(_ s: Scorer.Score, label: String) -> String {

@@ -117,6 +117,38 @@ public final class Generator: @unchecked Sendable {
         return UnsafeBufferPointer(start: logits.base, count: config.vocabSize)
     }
 
+    /// Sets every row's state to row `row` of `other` (a generator of the same model), for
+    /// starting many samples from one primed state.
+    public func broadcastState(from other: Generator, row: Int = 0) {
+        let h = config.hiddenSize
+        for k in 0..<config.layers {
+            for r in 0..<batch {
+                (hidden[k].base + r * h).update(from: other.hidden[k].base + row * h, count: h)
+                if config.cell.hasCellState {
+                    (cell[k].base + r * h).update(from: other.cell[k].base + row * h, count: h)
+                }
+            }
+        }
+    }
+
+    /// Row r takes the state of row `sources[r]` (beam search keeps the states of the survivors).
+    public func reorderRows(_ sources: [Int]) {
+        precondition(sources.count == batch, "one source row per row")
+        let h = config.hiddenSize
+        for k in 0..<config.layers {
+            let copiedH = hidden[k].array
+            for (r, source) in sources.enumerated() {
+                (hidden[k].base + r * h).update(from: Array(copiedH[source * h..<(source + 1) * h]), count: h)
+            }
+            if config.cell.hasCellState {
+                let copiedC = cell[k].array
+                for (r, source) in sources.enumerated() {
+                    (cell[k].base + r * h).update(from: Array(copiedC[source * h..<(source + 1) * h]), count: h)
+                }
+            }
+        }
+    }
+
     /// Layer `layer`'s current hidden state h (and, for an LSTM, cell state c) of row `row`.
     public func state(layer: Int, row: Int = 0) -> (h: [Float], c: [Float]?) {
         let h = config.hiddenSize

@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+
+@testable import CharRNN
+
+/// rnn-play as a user runs it: sampling controls, several samples, beam search, scoring, and
+/// memorised patterns continued exactly from saved checkpoints.
+@Suite(.serialized)
+struct PlayProgramTests {
+    /// One small trained checkpoint shared by the tests of this suite.
+    static let checkpoint: String = {
+        let folder = try! Programs.temporaryFolder()
+        let result = try! Programs.run("rnn-train", [
+            "--data", Programs.fixture("multilingual.txt"), "--cell", "lstm", "--layers", "1", "--hidden-size", "24",
+            "--batch-size", "4", "--seq-length", "16", "--val-fraction", "0", "--max-iterations", "40",
+            "--learning-rate", "0.01", "--sample-every", "0", "--checkpoint-dir", folder.path,
+        ])
+        precondition(result.status == 0, result.errors)
+        return folder.appendingPathComponent("latest.h5").path
+    }()
+
+    static func play(_ arguments: [String]) throws -> ProgramResult {
+        try Programs.run("rnn-play", [checkpoint] + arguments)
+    }
+
+    @Test func sameSeedSameTextOtherSeedOtherText() throws {
+        let a = try Self.play(["--length", "200", "--seed", "11", "--prime", "The "])
+        let b = try Self.play(["--length", "200", "--seed", "11", "--prime", "The "])
+        let c = try Self.play(["--length", "200", "--seed", "12", "--prime", "The "])
+        #expect(a.status == 0, "\(a.errors)")
+        #expect(a.output == b.output)
+        #expect(a.output != c.output)
+        #expect(a.output.hasPrefix("The "))
+        #expect(a.output.unicodeScalars.count == 4 + 200 + 1)
+        let quiet = try Self.play(["--length", "200", "--seed", "11", "--prime", "The ", "--no-echo-prime"])
+        #expect("The " + quiet.output == a.output)
+    }
+
+    /// Replays generated text through the model and returns, for each generated token, the
+    /// temperature-scaled probabilities it was drawn from.
+    static func distributions(_ model: Model, prime: String, generated: String, temperature: Double) throws -> [(token: Int, p: [Double])] {
+        let ids = try model.vocabulary.encode(prime + generated, source: "test")
+        let primeCount = prime.unicodeScalars.count
+        let generator = Generator(model: model)
+        var result: [(Int, [Double])] = []
+        var logits = generator.step(ids[0])
+        for (i, id) in ids.enumerated().dropFirst() {
+            if i >= primeCount {
+                var p = [Double](repeating: 0, count: model.config.vocabSize)
+                TokenSampler.softmax(logits, temperature: temperature, into: &p)
+                result.append((Int(id), p))
+            }
+            logits = generator.step(id)
+        }
+        return result
+    }
+
+    @Test func temperatureZeroIsArgmaxAndTopKTopPStayInTheirSets() throws {
+        let model = try Checkpoint.read(from: Self.checkpoint).makeModel()
+        let greedy = try Self.play(["--length", "120", "--temperature", "0", "--prime", "Der "])
+        let generated = String(greedy.output.dropFirst(4).dropLast())
+        for (token, p) in try Self.distributions(model, prime: "Der ", generated: generated, temperature: 1) {
+            #expect(p[token] == p.max(), "greedy picked a token that is not the most likely")
+        }
+        for seed in 1...3 {
+            let k = 3
+            let topK = try Self.play(["--length", "150", "--temperature", "1.3", "--top-k", "\(k)", "--seed", "\(seed)", "--prime", "Der "])
+            for (token, p) in try Self.distributions(model, prime: "Der ", generated: String(topK.output.dropFirst(4).dropLast()), temperature: 1.3) {
+                let rank = p.filter { $0 > p[token] }.count
+                #expect(rank < k, "top-k emitted the token of rank \(rank)")
+            }
+            let threshold = 0.7
+            let topP = try Self.play(["--length", "150", "--temperature", "1.3", "--top-p", "\(threshold)", "--seed", "\(seed)", "--prime", "Der "])
+            for (token, p) in try Self.distributions(model, prime: "Der ", generated: String(topP.output.dropFirst(4).dropLast()), temperature: 1.3) {
+                // The nucleus: tokens whose more-likely predecessors have not yet reached the threshold.
+                let before = p.filter { $0 > p[token] }.reduce(0, +)
+                #expect(before < threshold + 1e-9, "top-p emitted a token outside the nucleus")
+            }
+        }
+    }
+
+    @Test func severalSamplesStopStringsOutputFilesAndPrimeFiles() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let many = try Self.play(["--length", "60", "--seed", "4", "--num-samples", "3", "--prime", "a"])
+        #expect(many.status == 0, "\(many.errors)")
+        for i in 1...3 { #expect(many.output.contains("----- sample \(i) of 3 -----\na")) }
+        let stopped = try Self.play(["--length", "400", "--seed", "4", "--stop", " "])
+        let text = stopped.output.dropLast()
+        #expect(text.hasSuffix(" ") && text.dropLast().firstIndex(of: " ") == nil, "stops at the first space: \(text)")
+        let primeFile = folder.appendingPathComponent("prime.txt")
+        try "Быстрая".write(to: primeFile, atomically: true, encoding: .utf8)
+        let outputFile = folder.appendingPathComponent("out.txt")
+        let filed = try Self.play(["--length", "30", "--seed", "2", "--prime-file", primeFile.path, "--output", outputFile.path])
+        #expect(filed.status == 0 && filed.output.isEmpty)
+        let written = try String(contentsOf: outputFile, encoding: .utf8)
+        #expect(written.hasPrefix("Быстрая") && written.unicodeScalars.count == 7 + 30 + 1)
+        let unknown = try Self.play(["--prime", "Hello ☃ ♞"])
+        #expect(unknown.status == 1)
+        #expect(unknown.errors.contains("--prime: 2 character(s) not in the model's vocabulary: ☃ ♞"))
+    }
+
+    @Test func beamSearchPrintsItsContinuationAndLogProbability() throws {
+        let model = try Checkpoint.read(from: Self.checkpoint).makeModel()
+        let result = try Self.play(["--beam-width", "6", "--length", "12", "--prime", "The "])
+        #expect(result.status == 0, "\(result.errors)")
+        let expected = BeamSearch(model: model).search(prime: try model.vocabulary.encode("The ", source: "t"), length: 12, width: 6)
+        #expect(result.output == "The " + model.vocabulary.decode(expected.tokens) + "\n")
+        #expect(result.errors.contains(String(format: "log-probability %.6f", expected.logProbability)))
+    }
+
+    @Test func scoringPerFileOverallAndJSON() throws {
+        let a = Programs.fixture("multilingual.txt")
+        let text = try Self.play(["--score", a, a])
+        let lines = text.output.split(separator: "\n")
+        #expect(lines.count == 3 && lines[2].hasPrefix("overall: "))
+        let json = try Self.play(["--score", a, "--json"])
+        let document = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as! [String: Any]
+        let files = document["files"] as! [[String: Any]]
+        let nats = (files[0]["nats_per_char"] as! NSNumber).doubleValue
+        #expect(lines[0].contains(String(format: "%.6f nats/char", nats)))
+        #expect((files[0]["characters"] as! Int) == 570)
+        let bits = (files[0]["bits_per_char"] as! NSNumber).doubleValue
+        #expect(abs(bits - nats / log(2.0)) < 1e-12)
+    }
+
+    /// FizzBuzz and the digits of 1/7, trained with rnn-train and saved, are continued exactly by
+    /// rnn-play --temperature 0.
+    @Test func memorisedPatternsContinueExactlyFromCheckpoints() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fizzbuzz = Programs.fixture("fizzbuzz.txt")
+        let trained = try Programs.run("rnn-train", [
+            "--data", fizzbuzz, fizzbuzz, fizzbuzz, fizzbuzz, "--val-fraction", "0", "--cell", "lstm", "--layers", "2",
+            "--hidden-size", "128", "--batch-size", "1", "--seq-length", "100", "--learning-rate", "5e-3", "--lr-decay", "1",
+            "--max-iterations", "1200", "--epochs", "100000", "--seed", "1", "--sample-every", "0",
+            "--checkpoint-dir", folder.appendingPathComponent("fizzbuzz").path,
+        ])
+        #expect(trained.status == 0, "\(trained.errors)")
+        let primeFile = folder.appendingPathComponent("prime.txt")
+        try "1\n2\nFizz\n".write(to: primeFile, atomically: true, encoding: .utf8)
+        let expected = try String(contentsOfFile: fizzbuzz, encoding: .utf8)
+        let played = try Programs.run("rnn-play", [
+            folder.appendingPathComponent("fizzbuzz/latest.h5").path, "--temperature", "0", "--prime-file", primeFile.path,
+            "--length", "\(expected.count - 9)",
+        ])
+        #expect(played.output == expected + "\n")
+
+        let sevenths = Programs.fixture("sevenths.txt")
+        let trainedSevenths = try Programs.run("rnn-train", [
+            "--data", sevenths, "--val-fraction", "0", "--cell", "rnn", "--layers", "1", "--hidden-size", "32",
+            "--batch-size", "4", "--seq-length", "25", "--learning-rate", "1e-2", "--max-iterations", "150",
+            "--epochs", "1000", "--seed", "1", "--sample-every", "0", "--checkpoint-dir", folder.appendingPathComponent("sevenths").path,
+        ])
+        #expect(trainedSevenths.status == 0, "\(trainedSevenths.errors)")
+        let digits = try Programs.run("rnn-play", [
+            folder.appendingPathComponent("sevenths/latest.h5").path, "--temperature", "0", "--prime", "14", "--length", "118",
+        ])
+        #expect(digits.output == String(repeating: "142857", count: 20) + "\n")
+    }
+}
