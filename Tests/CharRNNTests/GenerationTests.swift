@@ -153,3 +153,26 @@ struct GenerationTests {
         #expect(abs(whole.meanNats - stepwise) < 1e-5)
     }
 }
+
+/// The generator's split across threads gives the same logits as one thread.
+struct ParallelGeneratorTests {
+    @Test(arguments: [(CellKind.rnn, 0), (.lstm, 0), (.gru, 0), (.lstm, 6), (.gru, 6)])
+    func twoThreadsMatchOneThread(_ cell: CellKind, _ embedding: Int) throws {
+        let vocabulary = Vocabulary(unit: .unicodeScalar, codepoints: (0..<UInt32(11)).map { 97 + $0 })
+        let config = ModelConfig(cell: cell, layers: 3, hiddenSize: 37, embeddingSize: embedding, vocabSize: 11, dropout: 0)
+        var random = RandomGenerator(seed: 4)
+        let model = try Model(config: config, vocabulary: vocabulary, random: &random)
+        for batch in [1, 3] {
+            let one = Generator(model: model, batch: batch, threads: 1)
+            let two = Generator(model: model, batch: batch, threads: 2)
+            var tokens = [Int32](repeating: 0, count: batch)
+            var worst: Float = 0
+            for _ in 0..<200 {
+                for r in 0..<batch { tokens[r] = Int32(random.next() % 11) }
+                tokens.withUnsafeBufferPointer { one.step($0.baseAddress!); two.step($0.baseAddress!) }
+                for i in 0..<batch * 11 { worst = max(worst, abs(one.logits.base[i] - two.logits.base[i])) }
+            }
+            #expect(worst < 1e-5, "\(cell) batch \(batch): logits differ by \(worst)")
+        }
+    }
+}

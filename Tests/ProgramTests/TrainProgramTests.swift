@@ -23,7 +23,10 @@ struct TrainProgramTests {
     }
 
     @Test func trainsAndReportsProgress() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let result = try Programs.run("rnn-train", [
+            "--checkpoint-dir", folder.path,
             "--data", Programs.fixture("fizzbuzz.txt"), "--cell", "gru", "--layers", "1", "--hidden-size", "32",
             "--batch-size", "2", "--seq-length", "20", "--max-iterations", "30", "--print-every", "10",
             "--eval-every", "15", "--sample-every", "30", "--sample-length", "40", "--val-fraction", "0.2",
@@ -36,6 +39,7 @@ struct TrainProgramTests {
         #expect(result.output.contains("ETA"))
         #expect(result.output.contains("---- sample at iteration 30 ----"))
         #expect(result.output.contains("done: 30 iterations"))
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("latest.h5").path))
     }
 
     @Test func badInputGivesOneLineAndFailure() throws {

@@ -3,17 +3,18 @@
 /// n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h.
 enum GRUCell {
     /// `inputGates` ([B, 3H], W_ih x) is overwritten with r, z, n; `recurrentGates` ([B, 3H],
-    /// W_hh h) gets its biases added, so its n block keeps W_hn h + b_hn for backward.
+    /// W_hh h) gets its biases added, so its n block keeps W_hn h + b_hn for backward. Rows of
+    /// the hidden states are `stateStride` apart.
     @inline(__always)
     static func forward<S: ModelScalar>(
         inputGates: UnsafeMutablePointer<S>, recurrentGates: UnsafeMutablePointer<S>,
         biasIH: UnsafePointer<S>, biasHH: UnsafePointer<S>, previous: UnsafePointer<S>,
-        next: UnsafeMutablePointer<S>, batch: Int, hidden h: Int
+        next: UnsafeMutablePointer<S>, batch: Int, hidden h: Int, stateStride: Int
     ) {
         // Short passes over few pointers, so that each vectorises.
         for b in 0..<batch {
             let x = inputGates + b * 3 * h, hh = recurrentGates + b * 3 * h
-            let h0 = previous + b * h, out = next + b * h
+            let h0 = previous + b * stateStride, out = next + b * stateStride
             for j in 0..<(2 * h) { x[j] = S.logistic(x[j] + biasIH[j] + hh[j] + biasHH[j]) }
             for j in (2 * h)..<(3 * h) { hh[j] = hh[j] + biasHH[j] }
             for j in 0..<h {

@@ -2,18 +2,19 @@
 /// i, f, o = sigmoid(.), g = tanh(.), c' = f*c + i*g, h' = o*tanh(c').
 enum LSTMCell {
     /// `gates` ([B, 4H]) holds W_ih x + W_hh h for the step and is overwritten with i, f, g, o.
+    /// Rows of the cell and hidden states are `stateStride` apart (tanhCell's are H apart).
     @inline(__always)
     static func forward<S: ModelScalar>(
         gates: UnsafeMutablePointer<S>, bias: UnsafePointer<S>, previousCell: UnsafePointer<S>,
         nextCell: UnsafeMutablePointer<S>, tanhCell: UnsafeMutablePointer<S>,
-        next: UnsafeMutablePointer<S>, batch: Int, hidden h: Int
+        next: UnsafeMutablePointer<S>, batch: Int, hidden h: Int, stateStride: Int
     ) {
         // Short passes over few pointers: each one vectorises (one long loop over eleven
         // pointers does not, as the compiler gives up on its aliasing checks).
         for b in 0..<batch {
             let z = gates + b * 4 * h
-            let c0 = previousCell + b * h, c1 = nextCell + b * h
-            let tc = tanhCell + b * h, out = next + b * h
+            let c0 = previousCell + b * stateStride, c1 = nextCell + b * stateStride
+            let tc = tanhCell + b * h, out = next + b * stateStride
             for j in 0..<(2 * h) { z[j] = S.logistic(z[j] + bias[j]) }
             for j in (2 * h)..<(3 * h) { z[j] = S.hyperbolicTangent(z[j] + bias[j]) }
             for j in (3 * h)..<(4 * h) { z[j] = S.logistic(z[j] + bias[j]) }

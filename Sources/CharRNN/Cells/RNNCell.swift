@@ -1,14 +1,15 @@
 /// The Elman cell: h' = tanh(W_ih x + b_ih + W_hh h + b_hh). One step over a batch, on contiguous
 /// [B, H] blocks whose products with the weights are already done.
 enum RNNCell {
-    /// `gates` holds W_ih x + W_hh h for the step; writes h' into `next`.
+    /// `gates` holds W_ih x + W_hh h for the step; writes h' into `next` (rows `stateStride`
+    /// apart, so that a slice of the units can be computed on its own).
     @inline(__always)
     static func forward<S: ModelScalar>(
         gates: UnsafeMutablePointer<S>, bias: UnsafePointer<S>, next: UnsafeMutablePointer<S>,
-        batch: Int, hidden h: Int
+        batch: Int, hidden h: Int, stateStride: Int
     ) {
         for b in 0..<batch {
-            let z = gates + b * h, out = next + b * h
+            let z = gates + b * h, out = next + b * stateStride
             for j in 0..<h { out[j] = S.hyperbolicTangent(z[j] + bias[j]) }
         }
     }

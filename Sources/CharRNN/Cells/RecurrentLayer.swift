@@ -140,21 +140,21 @@ final class RecurrentLayer<S: ModelScalar> {
                 gemm(previous, .plain, weightHH, .transposed, into: stepGates, beta: 1)
                 RNNCell.forward(
                     gates: stepGates.base, bias: combinedBias.base,
-                    next: hidden.base + (t + 1) * b * h, batch: b, hidden: h)
+                    next: hidden.base + (t + 1) * b * h, batch: b, hidden: h, stateStride: h)
             case .lstm:
                 gemm(previous, .plain, weightHH, .transposed, into: stepGates, beta: 1)
                 LSTMCell.forward(
                     gates: stepGates.base, bias: combinedBias.base,
                     previousCell: cellState.base + t * b * h, nextCell: cellState.base + (t + 1) * b * h,
                     tanhCell: tanhCell.base + t * b * h, next: hidden.base + (t + 1) * b * h,
-                    batch: b, hidden: h)
+                    batch: b, hidden: h, stateStride: h)
             case .gru:
                 let stepRecurrent = recurrentGates.matrix(rows: b, cols: g, offset: t * b * g)
                 gemm(previous, .plain, weightHH, .transposed, into: stepRecurrent)
                 GRUCell.forward(
                     inputGates: stepGates.base, recurrentGates: stepRecurrent.base,
                     biasIH: biasIH, biasHH: biasHH, previous: previous.base,
-                    next: hidden.base + (t + 1) * b * h, batch: b, hidden: h)
+                    next: hidden.base + (t + 1) * b * h, batch: b, hidden: h, stateStride: h)
             }
         }
         forwardDone = training

@@ -18,6 +18,18 @@ public enum BLASThreads {
 
     public static var current: Int { configured }
 
+    /// Runs `body` with OpenBLAS on one thread (for products made on several threads of our own).
+    @inline(__always)
+    static func singleThreaded(_ body: () -> Void) {
+        if configured > 1 {
+            openblas_set_num_threads(1)
+            body()
+            openblas_set_num_threads(Int32(configured))
+        } else {
+            body()
+        }
+    }
+
     /// Runs a product of `work` multiply-adds with the thread count that suits its size.
     @inline(__always)
     static func run(work: Int, _ body: () -> Void) {
