@@ -94,6 +94,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Start a new training run from this checkpoint's weights (fine-tuning); the new text may only use the checkpoint's characters.")
     var initFrom: String?
 
+    @Option(help: "Write TensorBoard event files to this folder (training and validation loss, learning rate, gradient norm, speed, samples); view with `tensorboard --logdir DIR`.")
+    var logdir: String?
+
     @Option(help: "Stop after this many minutes of training, save a checkpoint and exit normally (continue later with --resume); 0 means no limit.")
     var timeLimit = 0.0
 
@@ -302,6 +305,21 @@ struct TrainCommand: ParsableCommand {
             }
         }
 
+        let events = try logdir.map { try TensorBoardWriter(logdir: $0, resumingAt: resume != nil ? trainer.progress.iteration : nil) }
+        var loggingFailed = false
+        /// A full disk or a removed folder must not stop training: warn once, keep trying.
+        func log(_ body: (TensorBoardWriter) throws(TensorBoardError) -> Void) {
+            guard let events else { return }
+            do throws(TensorBoardError) {
+                try body(events)
+                loggingFailed = false
+            } catch {
+                if !loggingFailed { Console.warning("rnn-train", "\(error); training goes on") }
+                loggingFailed = true
+            }
+        }
+        defer { log { (w) throws(TensorBoardError) in try w.close() } }
+
         let progress = ProgressPrinter(trainer: trainer, printEvery: printEvery)
         var saveError: Error?
         let started = Date()
@@ -310,8 +328,12 @@ struct TrainCommand: ParsableCommand {
             progress.handle(event)
             switch event {
             case .iteration(let report):
-                if sampleEvery > 0 && report.iteration % sampleEvery == 0 { printSample(trainer) }
+                log { (w) throws(TensorBoardError) in try w.log(report) }
+                if sampleEvery > 0 && report.iteration % sampleEvery == 0, let sample = printSample(trainer) {
+                    log { (w) throws(TensorBoardError) in try w.logSample(sample, step: report.iteration) }
+                }
             case .validation(let v):
+                log { (w) throws(TensorBoardError) in try w.log(v) }
                 lastValidation = v.loss
                 if v.isBest { newBest = true }
             case .epochCompleted:
@@ -362,8 +384,9 @@ struct TrainCommand: ParsableCommand {
         )
     }
 
-    func printSample(_ trainer: Trainer) {
-        guard sampleLength > 0 else { return }
+    @discardableResult
+    func printSample(_ trainer: Trainer) -> String? {
+        guard sampleLength > 0 else { return nil }
         let model = trainer.model
         let generator = Generator(model: model)
         let sampler = TokenSampler(
@@ -375,8 +398,10 @@ struct TrainCommand: ParsableCommand {
             token = sampler.draw(generator.step(token), random: &random)
             ids.append(token)
         }
+        let text = model.vocabulary.decode(ids)
         Console.writeLine("---- sample at iteration \(trainer.progress.iteration) ----")
-        Console.writeLine(model.vocabulary.decode(ids))
+        Console.writeLine(text)
         Console.writeLine("----")
+        return text
     }
 }
