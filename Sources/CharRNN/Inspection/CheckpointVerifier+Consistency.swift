@@ -35,7 +35,7 @@ extension CheckpointVerifier {
 
         let expectedRate = o.schedule.rate(completedEpochs: p.epoch)
         if abs(t.learningRate - expectedRate) > 1e-9 * expectedRate {
-            add("/optimizer@learning_rate", "is \(t.learningRate) but the schedule gives \(expectedRate) after \(p.epoch) epochs")
+            add("/optimizer@learning_rate", "is \(t.learningRate) but the schedule gives \(expectedRate) after \(Format.count(p.epoch, "epoch"))")
         }
         checks.append("learning rate \(Format.short(t.learningRate)) follows the schedule")
 

@@ -47,15 +47,26 @@ extension Checkpoint {
         throw .unknownTensor(path: path, name: name, suggestion: Self.closest(to: wanted, among: all.map(\.name)))
     }
 
-    /// The name that shares the longest suffix with the unknown one (typos are mostly in a prefix
-    /// or a layer number), if any shares at least a few characters.
+    /// The name nearest to an unknown one by edit distance (with or without the `model/`
+    /// prefix), when it is near enough to be a typo.
     static func closest(to name: String, among names: [String]) -> String? {
-        func sharedSuffix(_ a: String, _ b: String) -> Int {
-            zip(a.reversed(), b.reversed()).prefix { $0 == $1 }.count
+        func distance(_ a: String, _ b: String) -> Int {
+            let x = Array(a), y = Array(b)
+            var previous = Array(0...y.count)
+            for i in 1...max(x.count, 1) where !x.isEmpty {
+                var row = [i] + [Int](repeating: 0, count: y.count)
+                for j in 1...max(y.count, 1) where !y.isEmpty {
+                    row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+                }
+                previous = row
+            }
+            return previous[y.count]
         }
-        guard let best = names.max(by: { sharedSuffix($0, name) < sharedSuffix($1, name) }),
-            sharedSuffix(best, name) >= 4
-        else { return nil }
-        return best
+        let scored = names.map { candidate -> (String, Int) in
+            let short = candidate.hasPrefix("model/") ? String(candidate.dropFirst(6)) : candidate
+            return (candidate, min(distance(name, candidate), distance(name, short)))
+        }
+        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, name.count / 4) else { return nil }
+        return best.0
     }
 }

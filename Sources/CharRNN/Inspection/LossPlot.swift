@@ -25,20 +25,20 @@ public struct LossPlot: Sendable {
         func callAsFunction(_ x: Double) -> Double { from + (x - low) / (high - low) * (to - from) }
     }
 
-    /// Round tick values (1, 2 or 5 times a power of ten) covering `low...high`.
+    /// Round tick values (1, 2 or 5 times a power of ten) covering `low...high`, each the double
+    /// nearest to its decimal (so 1.4 is 1.4, not 7 x 0.2).
     static func ticks(_ low: Double, _ high: Double, count: Int = 6) -> [Double] {
         let span = high - low
         guard span > 0, span.isFinite else { return [low] }
         let raw = span / Double(count)
-        let magnitude = pow(10, floor(log10(raw)))
-        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
-        var ticks: [Double] = []
-        var t = (low / step).rounded(.up) * step
-        while t <= high + step * 1e-9 {
-            ticks.append(abs(t) < step * 1e-9 ? 0 : t)
-            t += step
-        }
-        return ticks
+        let exponent = Int(floor(log10(raw)))
+        let magnitude = pow(10, Double(exponent))
+        let multiple = [1, 2, 5].first { Double($0) * magnitude >= raw } ?? 10
+        let step = Double(multiple) * magnitude
+        // A tick on an end stays, however the division rounds.
+        let first = Int((low / step - 1e-9).rounded(.up)), last = Int((high / step + 1e-9).rounded(.down))
+        guard first <= last else { return [] }
+        return (first...last).map { Double("\($0 * multiple)e\(exponent)")! }
     }
 
     /// Consecutive points averaged in groups so that at most `limit` remain (non-finite values
@@ -88,12 +88,12 @@ public struct LossPlot: Sendable {
         s += "<line x1=\"\(Self.n(left))\" y1=\"\(Self.n(height - bottom))\" x2=\"\(Self.n(width - right))\" y2=\"\(Self.n(height - bottom))\"/>\n"
         s += "<line x1=\"\(Self.n(left))\" y1=\"\(Self.n(top))\" x2=\"\(Self.n(left))\" y2=\"\(Self.n(height - bottom))\"/>\n"
         s += "</g>\n<g id=\"ticks\" fill=\"#333\">\n"
-        for t in Self.ticks(xLow, xHigh) where t >= xLow && t <= xHigh {
+        for t in Self.ticks(xLow, xHigh) {
             let px = Self.n(x(t))
             s += "<line x1=\"\(px)\" y1=\"\(Self.n(height - bottom))\" x2=\"\(px)\" y2=\"\(Self.n(height - bottom + 5))\" stroke=\"#888\"/>"
             s += "<text x=\"\(px)\" y=\"\(Self.n(height - bottom + 19))\" text-anchor=\"middle\">\(Self.label(t))</text>\n"
         }
-        for t in Self.ticks(yLow, yHigh) where t >= yLow && t <= yHigh {
+        for t in Self.ticks(yLow, yHigh) {
             let py = Self.n(y(t))
             s += "<line x1=\"\(Self.n(left))\" y1=\"\(py)\" x2=\"\(Self.n(width - right))\" y2=\"\(py)\" stroke=\"#eee\"/>"
             s += "<text x=\"\(Self.n(left - 8))\" y=\"\(Self.n(y(t) + 4))\" text-anchor=\"end\">\(Self.label(t))</text>\n"
