@@ -31,7 +31,7 @@ struct ActivationsCommand: ParsableCommand {
             --most-varying units (highest standard deviation over the text).
 
             Features for --top (and the correlations in the page's headings):
-              quotes         1 inside a "double-quoted" span (opening quote included), else 0
+              quotes         1 from an opening " to just before its closing ", else 0
               line-position  the character's column in its line, from 0
               indentation    the number of spaces and tabs that start the character's line
             """)
@@ -54,7 +54,7 @@ struct ActivationsCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Units to show, comma-separated, from 0 (for example 3,17,42).", valueName: "i,j,..."))
     var units: UnitList?
 
-    @Option(help: "Without --units or --top: show this many units, those that vary most over the text.")
+    @Option(help: ArgumentHelp("Without --units or --top: show this many units, those that vary most over the text.", valueName: "N"))
     var mostVarying = 8
 
     @Option(help: ArgumentHelp("Write the coloured text to this self-contained HTML file.", valueName: "file.html"))

@@ -17,7 +17,7 @@ struct InspectCommand: ParsableCommand {
               rnn-inspect checkpoints/best.h5 --history --plot loss.svg
               rnn-inspect diff run1/best.h5 run2/best.h5
               rnn-inspect verify checkpoints/latest.h5
-              rnn-inspect activations checkpoints/best.h5 --file play.txt --html cells.html --top 5 --feature quotes
+              rnn-inspect activations best.h5 --file play.txt --html cells.html --top 5
 
             Details, the JSON layout and exit statuses: docs/inspect.md.
             """,

@@ -41,7 +41,7 @@ struct ShowCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The file --export writes: .npy (NumPy format 1.0, little-endian float32) or .csv (one line per row of the last dimension).", valueName: "file"))
     var to: String?
 
-    @Flag(help: "Print JSON instead of text: an object with \"file\" and one member per view (\"summary\", \"vocabulary\", \"tensors\", \"history\").")
+    @Flag(help: "Print JSON instead of text: an object with \"file\", one member per view (\"summary\", \"vocabulary\", \"tensors\", \"history\") and per file written (\"export\", \"plot\").")
     var json = false
 
     func validate() throws {
@@ -61,26 +61,31 @@ struct ShowCommand: ParsableCommand {
             }
 
             // Files first: a failed export should not follow pages of output.
+            var written: [(key: String, value: JSONValue)] = []
             if let export, let to {
                 let tensor = try loaded.inspectedTensor(named: export, path: checkpoint)
                 try TensorExport.write(tensor, to: to)
+                written.append(("export", .object([
+                    ("tensor", .string(tensor.name)), ("shape", .array(tensor.shape.map { .int($0) })), ("to", .string(to)),
+                ])))
                 if !json { Console.writeLine("wrote \(to): \(tensor.name) \(tensor.shape) float32") }
             }
             if let plot {
                 let lossHistory = try trainingHistory("--plot")
                 try InspectionOutput.write(LossPlot(history: lossHistory, title: "Loss of \(checkpoint)").svg, to: plot)
+                written.append(("plot", .string(plot)))
                 if !json {
                     Console.writeLine("wrote \(plot): \(lossHistory.steps.count) training and \(lossHistory.validationSteps.count) validation losses")
                 }
             }
 
             if json {
-                var members: [(key: String, value: JSONValue)] = [("file", .string(checkpoint))]
+                var members: [(key: String, value: JSONValue)] = [("file", .string(checkpoint))] + written
                 if showSummary { members.append(("summary", CheckpointSummary(checkpoint: loaded, path: checkpoint).json)) }
                 if vocab { members.append(("vocabulary", VocabularyReport(vocabulary: loaded.vocabulary).json)) }
                 if tensors { members.append(("tensors", TensorReport(checkpoint: loaded).json)) }
                 if history { members.append(("history", HistoryReport(history: try trainingHistory("--history")).json)) }
-                if members.count > 1 || !wantsFiles { Console.writeLine(JSONValue.object(members).rendered()) }
+                Console.writeLine(JSONValue.object(members).rendered())
                 return
             }
             var sections: [[String]] = []

@@ -239,6 +239,10 @@ struct InspectProgramTests {
             #expect(result.errors.split(separator: "\n").count == 1, "one line: \(result.errors)")
         }
         #expect(try Self.inspect([checkpoint, "--export", "decoder.weight"]).status == 64, "--export without --to is a usage error")
+        let quiet = try Self.json(try Self.inspect([checkpoint, "--export", "decoder.bias", "--to", folder.appendingPathComponent("q.npy").path, "--json"]).output)
+        #expect((quiet["export"] as? [String: Any])?["tensor"] as? String == "model/decoder.bias")
+        #expect((quiet["export"] as? [String: Any])?["shape"] as? [Int] == [193])
+        #expect(quiet["summary"] == nil, "files alone print no summary")
     }
 
     // MARK: History and plot
