@@ -79,6 +79,9 @@ struct ActivationsCommand: ParsableCommand {
 
     func run() throws {
         try Console.failingCleanly(program) {
+            // Batch-1 steps gain nothing from a second thread, and one thread gives the same
+            // numbers on every run.
+            BLASThreads.set(1)
             let loaded = try Checkpoint.read(from: checkpoint)
             let model = try loaded.makeModel()
             let config = model.config
