@@ -1,0 +1,48 @@
+import ArgumentParser
+import CharRNN
+import CommandLineSupport
+
+/// Compares two checkpoints.
+struct DiffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Compare two checkpoints: settings that differ, and per tensor the largest absolute and relative difference.",
+        discussion: """
+            Exit status: 0 when the checkpoints are identical (every setting and tensor equal bit \
+            for bit; wall-clock records such as created_utc and training time are shown but do \
+            not count), 1 when they differ, 2 when one cannot be read.
+            """)
+
+    @Argument(help: "The first checkpoint (A).")
+    var a: String
+
+    @Argument(help: "The second checkpoint (B).")
+    var b: String
+
+    @Flag(help: "List identical tensors too.")
+    var all = false
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func run() throws {
+        var difference: CheckpointDiff?
+        // A checkpoint that cannot be read is trouble (2), not a difference (1).
+        do {
+            try Console.failingCleanly(program) {
+                let first = try Checkpoint.read(from: a, allowNonFinite: true)
+                let second = try Checkpoint.read(from: b, allowNonFinite: true)
+                difference = CheckpointDiff(first, second, pathA: a, pathB: b)
+            }
+        } catch let exit as ExitCode where exit == .failure {
+            throw ExitCode(2)
+        }
+        guard let difference else { throw ExitCode(2) }
+        if json {
+            Console.writeLine(difference.json.rendered())
+        } else {
+            Console.writeLine(difference.lines(all: all).joined(separator: "\n"))
+        }
+        if !difference.identical { throw ExitCode(1) }
+    }
+}
