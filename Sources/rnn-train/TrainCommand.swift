@@ -160,10 +160,13 @@ struct TrainCommand: ParsableCommand {
         return o
     }
 
+    /// Paths as given on the command line are made absolute, so that the checkpoint's record of
+    /// them works from any directory.
     func corpusOptions(validationPaths: [String]? = nil, fraction: Double? = nil, trainingPaths: [String]? = nil) -> CorpusOptions {
-        let validation = data.valData.isEmpty ? (validationPaths ?? []) : data.valData
+        func absolute(_ paths: [String]) -> [String] { paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path } }
+        let validation = data.valData.isEmpty ? (validationPaths ?? []) : absolute(data.valData)
         return CorpusOptions(
-            trainingPaths: data.data.isEmpty ? (trainingPaths ?? []) : data.data, validationPaths: validation,
+            trainingPaths: data.data.isEmpty ? (trainingPaths ?? []) : absolute(data.data), validationPaths: validation,
             validationFraction: validation.isEmpty ? (data.valFraction ?? fraction ?? 0.05) : 0,
             unit: data.bytes ? .byte : .unicodeScalar)
     }

@@ -52,10 +52,12 @@ struct LearningTests {
         let options = TrainingOptions(
             batchSize: 1, seqLength: 100, optimizer: OptimizerSettings(kind: .adam, learningRate: 5e-3),
             learningRateDecay: 1, epochs: 100_000, maxIterations: 1200, evalEvery: 0, seed: 1)
-        let prime = "1\n2\nFizz\n"
+        // Training reaches "1" from "100" with a carried state (the text repeats); a zero state
+        // is seen only once, at the very start. So the prime is one whole cycle, as the model
+        // knows it, and the next whole cycle must follow.
         let result = try trainAndReproduce(
-            text: String(repeating: text, count: 4), config: (.lstm, 2, 128), options: options, prime: prime,
-            expected: String(text.dropFirst(prime.count)))
+            text: String(repeating: text, count: 4), config: (.lstm, 2, 128), options: options, prime: text,
+            expected: text)
         print("FizzBuzz: \(result.iterations) iterations, final loss \(result.loss)")
     }
 }

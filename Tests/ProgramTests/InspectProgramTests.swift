@@ -126,6 +126,7 @@ struct InspectProgramTests {
         _ = try Self.python("""
             f = h5py.File('\(checkpoint)', 'r+')
             d = f['model/decoder.weight']; w = d[()]; w[3, 2] = np.nan; w[4, 1] = np.inf; w[5, 0] = -np.inf; d[...] = w
+            del d.attrs['crc32c']
             d = f['optimizer/exp_avg/rnn.bias_hh_l0']; w = d[()]; w[0] = np.nan; d[...] = w
             f.close()
             """)
@@ -364,7 +365,9 @@ struct InspectProgramTests {
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: truncated))
         let empty = folder.appendingPathComponent("empty.h5").path
         FileManager.default.createFile(atPath: empty, contents: Data())
-        let nan = "d = f['model/decoder.weight']; w = d[()]; w[3, 2] = np.nan; d[...] = w"
+        // Edits of data drop its crc32c attribute, as a file written by another tool would lack it;
+        // the one edit that keeps it must be caught by the checksum.
+        let nan = "d = f['model/decoder.weight']; w = d[()]; w[3, 2] = np.nan; d[...] = w; del d.attrs['crc32c']"
         let cases: [(String, [String])] = [
             (truncated, ["file: not a checkpoint: libhdf5 cannot open it"]),
             (empty, ["file: not a checkpoint: the file is empty"]),
@@ -379,7 +382,7 @@ struct InspectProgramTests {
             (try damaged("soft.h5", "del f['model/decoder.bias']\nf['model/decoder.bias'] = h5py.SoftLink('/model/rnn.bias_ih_l0')"),
              ["/model/decoder.bias: is a soft link"]),
             (try damaged("nan.h5", nan), ["/model/decoder.weight: holds a non-finite value (nan at element 50)"]),
-            (try damaged("several.h5", nan + "\nd = f['optimizer/exp_avg/rnn.bias_ih_l1']; w = d[()]; w[:3] = np.inf; d[...] = w\nf['optimizer'].attrs['step'] = np.int64(3)"), [
+            (try damaged("several.h5", nan + "\nd = f['optimizer/exp_avg/rnn.bias_ih_l1']; w = d[()]; w[:3] = np.inf; d[...] = w; del d.attrs['crc32c']\nf['optimizer'].attrs['step'] = np.int64(3)"), [
                 "/model/decoder.weight: holds a non-finite value (nan at element 50)",
                 "/optimizer/exp_avg/rnn.bias_ih_l1: holds 0 NaN and 3 infinite values of 48 (first at element 0)",
                 "/optimizer@step: is 3 but /train@iteration is 20",
@@ -387,14 +390,16 @@ struct InspectProgramTests {
             (try damaged("extra.h5", "f['model/rnn.weight_ih_l2'] = np.zeros((48, 16), np.float32)"),
              ["/model/rnn.weight_ih_l2: is not a tensor of this gru configuration"]),
             (try damaged("slot.h5", "f['optimizer'].copy('exp_avg', 'sum')"), ["/optimizer/sum: is not a slot of adam (its slots: exp_avg, exp_avg_sq)"]),
-            (try damaged("counts.h5", "c = f['vocab/counts']; v = c[()]; v[1] += 5; c[...] = v"), ["/vocab/counts: add up to 461 but /train@corpus_length is 456"]),
+            (try damaged("counts.h5", "c = f['vocab/counts']; v = c[()]; v[1] += 5; c[...] = v; del c.attrs['crc32c']"), ["/vocab/counts: add up to 461 but /train@corpus_length is 456"]),
             (try damaged("seen.h5", "f['train'].attrs['characters_seen'] = np.int64(7)"), ["/train@characters_seen: is 7 but 20 iterations of 4 x 16 read 1280"]),
             (try damaged("best.h5", "f['train'].attrs['best_val_loss'] = np.float64(0.25)"), ["/train@best_val_loss: is 0.25 but the lowest validation loss in /history/val_loss is"]),
-            (try damaged("hidden.h5", "d = f['train/hidden/h']; w = d[()]; w[1, 2, 3] = 7; d[...] = w"),
+            (try damaged("hidden.h5", "d = f['train/hidden/h']; w = d[()]; w[1, 2, 3] = 7; d[...] = w; del d.attrs['crc32c']"),
              ["/train/hidden/h: 1 value outside [-1, 1] (largest 7.0), impossible for a gru cell"]),
-            (try damaged("squares.h5", "d = f['optimizer/exp_avg_sq/decoder.bias']; w = d[()]; w[0] = -1; d[...] = w"),
+            (try damaged("squares.h5", "d = f['optimizer/exp_avg_sq/decoder.bias']; w = d[()]; w[0] = -1; d[...] = w; del d.attrs['crc32c']"),
              ["/optimizer/exp_avg_sq: 1 negative value, impossible for a running sum of squares"]),
-            (try damaged("history.h5", "s = f['history/step']; v = s[()]; v[4] = 2; s[...] = v"), ["/history/step: is not increasing (4 then 2)"]),
+            (try damaged("history.h5", "s = f['history/step']; v = s[()]; v[4] = 2; s[...] = v; del s.attrs['crc32c']"), ["/history/step: is not increasing (4 then 2)"]),
+            (try damaged("crc.h5", "d = f['model/rnn.bias_hh_l0']; w = d[()]; w[5] += 0.5; d[...] = w"),
+             ["/model/rnn.bias_hh_l0: checksum mismatch"]),
         ]
         for (path, messages) in cases {
             let result = try Self.inspect(["verify", path])

@@ -10,7 +10,8 @@ extension Checkpoint {
     /// signature, the format name and version, that every object is a hard link of the expected
     /// kind, every dataset's type, byte order, layout, rank, shape and stored size against
     /// `/config`, sane sizes, and finite weights (unless `allowNonFinite`, for inspecting a broken
-    /// file). Variable-length data is never read.
+    /// file, which also lets data whose CRC-32C does not match pass). Variable-length data is
+    /// never read.
     public static func read(from path: String, allowNonFinite: Bool = false) throws(CheckpointError) -> Checkpoint {
         try CheckpointReader(path: path, allowNonFinite: allowNonFinite).read()
     }
@@ -151,6 +152,7 @@ struct CheckpointReader {
         try checkDataset(group, name, .float32, shape: shape)
         let values: [Float]
         do { values = try group.readFloats(name, count: shape.reduce(1, *)) } catch { throw .hdf5(error) }
+        try checkChecksum(group, name, values)
         if finite && !allowNonFinite, let bad = values.firstIndex(where: { !$0.isFinite }) {
             throw invalid(group.child(name), "holds a non-finite value (\(values[bad]) at element \(bad)); the model diverged or the file is damaged")
         }
@@ -159,24 +161,54 @@ struct CheckpointReader {
 
     func int64s(_ group: HDF5Group, _ name: String, shape: [Int]) throws(CheckpointError) -> [Int64] {
         try checkDataset(group, name, .int64, shape: shape)
-        do { return try group.readInt64s(name, count: shape.reduce(1, *)) } catch { throw .hdf5(error) }
+        let values: [Int64]
+        do { values = try group.readInt64s(name, count: shape.reduce(1, *)) } catch { throw .hdf5(error) }
+        try checkChecksum(group, name, values)
+        return values
     }
 
     func uint32s(_ group: HDF5Group, _ name: String, shape: [Int]) throws(CheckpointError) -> [UInt32] {
         try checkDataset(group, name, .uint32, shape: shape)
-        do { return try group.readUInt32s(name, count: shape.reduce(1, *)) } catch { throw .hdf5(error) }
+        let values: [UInt32]
+        do { values = try group.readUInt32s(name, count: shape.reduce(1, *)) } catch { throw .hdf5(error) }
+        try checkChecksum(group, name, values)
+        return values
     }
 
     func uint64s(_ group: HDF5Group, _ name: String, shape: [Int]) throws(CheckpointError) -> [UInt64] {
         try checkDataset(group, name, .uint64, shape: shape)
-        do { return try group.readUInt64s(name, count: shape.reduce(1, *)) } catch { throw .hdf5(error) }
+        let values: [UInt64]
+        do { values = try group.readUInt64s(name, count: shape.reduce(1, *)) } catch { throw .hdf5(error) }
+        try checkChecksum(group, name, values)
+        return values
+    }
+
+    /// Data written by this program carries its CRC-32C; a mismatch means the bytes changed after
+    /// writing. (Files written by other tools may lack the attribute; their data is then taken as
+    /// is. The lenient reading used to inspect broken files lets a mismatch pass.)
+    func checkChecksum<T>(_ group: HDF5Group, _ name: String, _ values: [T]) throws(CheckpointError) {
+        guard !allowNonFinite, group.hasAttribute(HDF5Group.checksumAttribute, on: name) else { return }
+        let stored = try int(group, HDF5Group.checksumAttribute, 0...Int64(UInt32.max), on: name)
+        let actual = CRC32C.checksum(of: values)
+        if UInt32(stored) != actual {
+            throw invalid(group.child(name), "checksum mismatch (crc32c \(String(UInt32(stored), radix: 16)) stored, \(String(actual, radix: 16)) computed): the data is damaged")
+        }
     }
 
     /// The length of a 1-D dataset (for the history, whose length is not in /config).
     func length(_ group: HDF5Group, _ name: String, limit: Int) throws(CheckpointError) -> Int {
         guard group.hasLink(name) else { throw invalid(group.child(name), "missing") }
         let info: HDF5DatasetInfo
-        do { info = try group.datasetInfo(name) } catch { throw .hdf5(error) }
+        do {
+            guard try group.objectKind(name) == .dataset else { throw invalid(group.child(name), "is not a dataset") }
+            info = try group.datasetInfo(name)
+        } catch let error as HDF5Error {
+            throw .hdf5(error)
+        } catch let error as CheckpointError {
+            throw error
+        } catch {
+            throw invalid(group.child(name), "\(error)")
+        }
         guard info.shape.count == 1, info.shape[0] <= limit else {
             throw invalid(group.child(name), "has shape \(info.shape) where a list of at most \(limit) values is expected")
         }

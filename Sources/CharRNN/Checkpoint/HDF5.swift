@@ -79,16 +79,22 @@ final class HDF5File {
     }
 
     /// File access with the strong close degree: closing the file closes everything in it.
-    private static func accessList() -> hid_t {
+    /// Files are written in HDF5's 1.8 format, whose superblock and object headers carry
+    /// checksums, so that damaged metadata is refused by libhdf5 itself (readable by libhdf5 1.8
+    /// and later, h5py included).
+    private static func accessList(forWriting: Bool = false) -> hid_t {
         let fapl = H5Pcreate(chdf5_p_file_access())
-        if fapl >= 0 { H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) }
+        if fapl >= 0 {
+            H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG)
+            if forWriting { H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) }
+        }
         return fapl
     }
 
     /// Creates (or truncates) a file. The corresponding C function is `H5Fcreate`.
     static func create(at path: String) throws(HDF5Error) -> HDF5File {
         _ = HDF5.silenced
-        let fapl = accessList()
+        let fapl = accessList(forWriting: true)
         defer { if fapl >= 0 { H5Pclose(fapl) } }
         let id = H5Fcreate(path, chdf5_f_acc_trunc(), chdf5_p_default(), fapl)
         if id < 0 { throw HDF5.failure("H5Fcreate", "/", path) }
@@ -235,7 +241,11 @@ final class HDF5Group {
             } catch { thrown = error }
         }
         if let thrown { throw thrown }
+        try setAttribute(Self.checksumAttribute, Int64(CRC32C.checksum(of: values)), on: name)
     }
+
+    /// Every dataset carries the CRC-32C of its data bytes (little-endian) in this attribute.
+    static let checksumAttribute = "crc32c"
 
     func write(_ values: [Float], _ name: String, shape: [Int]) throws(HDF5Error) {
         try writeArray(values, name, shape: shape, fileType: chdf5_t_ieee_f32le(), memoryType: chdf5_t_native_float())
