@@ -26,6 +26,9 @@ public enum Console {
     /// Runs the body; any error that is not the argument parser's own becomes one line on
     /// standard error and exit status 1.
     public static func failingCleanly(_ program: String, _ body: () throws -> Void) throws {
+        // Past a file-size limit, writes should fail with EFBIG and be reported like a full disk,
+        // not kill the process with SIGXFSZ.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             try body()
         } catch let exit as ExitCode {

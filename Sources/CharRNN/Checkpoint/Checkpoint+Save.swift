@@ -26,7 +26,7 @@ extension Checkpoint {
             try Self.sync(folder, path: path)
         } catch {
             unlink(temporary)
-            throw Self.explainingFullDisk(error, path: path)
+            throw error
         }
     }
 
@@ -56,20 +56,7 @@ extension Checkpoint {
             throw .fileSystem(path: path, operation: "open \(file) to sync it", reason: String(cString: strerror(errno)))
         }
         defer { close(fd) }
-        guard fsync(fd) == 0 else {
-            throw .fileSystem(path: path, operation: "sync \(file)", reason: String(cString: strerror(errno)))
-        }
-    }
-
-    /// HDF5 reports a full disk deep in its stack; say it plainly.
-    static func explainingFullDisk(_ error: CheckpointError, path: String) -> CheckpointError {
-        if case .hdf5(let inner) = error {
-            let message = inner.message.lowercased()
-            if message.contains("no space") || message.contains("write failed") || message.contains("file write failed") {
-                return .fileSystem(path: path, operation: "write the checkpoint", reason: "the disk is full or the file is too large (\(inner.message)); the previous checkpoint is untouched")
-            }
-        }
-        return error
+        guard fsync(fd) == 0 else { throw failure(path, "sync \(file)", errno) }
     }
 
     /// The current time as ISO 8601 in UTC.

@@ -1,13 +1,58 @@
+import Foundation
+
 extension Checkpoint {
     /// Writes the checkpoint to `path` (replacing any file there). Use `save(to:)` for the
     /// crash-safe procedure.
+    ///
+    /// The file is built in memory and its bytes written here, so that a full disk or a failing
+    /// device is an ordinary error with the system's reason, never a problem inside libhdf5.
     public func write(to path: String) throws(CheckpointError) {
+        let bytes: [UInt8]
         do throws(HDF5Error) {
-            let file = try HDF5File.create(at: path)
+            let file = try HDF5File.createInMemory(named: path, sizeHint: estimatedSize)
             try writeContents(file.root)
-            try file.close()
+            bytes = try file.closeCapturingImage()
         } catch {
             throw .hdf5(error)
+        }
+        try Self.writeFile(bytes, to: path)
+    }
+
+    /// Data bytes plus room for metadata: the in-memory file is allocated once at this size.
+    var estimatedSize: Int {
+        var floats = parameters.count
+        if let training {
+            floats += training.optimizerSlots.values.reduce(0) { $0 + $1.count } + training.hidden.count
+                + (training.cell?.count ?? 0) + 4 * training.progress.history.steps.count
+        }
+        return 4 * floats + 12 * vocabulary.count + (1 << 20)
+    }
+
+    /// Writes bytes to a new file (replacing any), reporting the system's reason on failure.
+    static func writeFile(_ bytes: [UInt8], to path: String) throws(CheckpointError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw failure(path, "create the checkpoint", errno) }
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + done, bytes.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                let code = n < 0 ? errno : ENOSPC
+                close(fd)
+                throw failure(path, "write the checkpoint", code)
+            }
+            done += n
+        }
+        guard close(fd) == 0 else { throw failure(path, "write the checkpoint", errno) }
+    }
+
+    static func failure(_ path: String, _ operation: String, _ code: Int32) -> CheckpointError {
+        let reason = String(cString: strerror(code))
+        switch code {
+        case ENOSPC, EFBIG, EDQUOT:
+            return .fileSystem(path: path, operation: operation, reason: "the disk is full or the file-size limit is reached (\(reason)); the previous checkpoint is untouched")
+        default:
+            return .fileSystem(path: path, operation: operation, reason: reason)
         }
     }
 

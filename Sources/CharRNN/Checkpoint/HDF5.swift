@@ -91,14 +91,86 @@ final class HDF5File {
         return fapl
     }
 
-    /// Creates (or truncates) a file. The corresponding C function is `H5Fcreate`.
-    static func create(at path: String) throws(HDF5Error) -> HDF5File {
+    /// Where the core driver's memory goes: we allocate it, and keep it when the file is closed.
+    final class ImageCapture {
+        var pointer: UnsafeMutableRawPointer?
+        var allocated = 0
+        var captured: UnsafeMutableRawPointer?
+        deinit { free(captured) }
+    }
+
+    private var capture: ImageCapture?
+
+    /// Creates a file in memory (HDF5's core driver, no backing store): nothing touches the disk.
+    /// `closeCapturingImage()` then gives the bytes of the finished file, which the caller writes
+    /// itself, so that every I/O error is its own to report: libhdf5 1.10 does not survive a
+    /// failed write (a later close or its exit-time cleanup crashes). `sizeHint` sizes the buffer
+    /// so that it is allocated once.
+    static func createInMemory(named name: String, sizeHint: Int) throws(HDF5Error) -> HDF5File {
         _ = HDF5.silenced
         let fapl = accessList(forWriting: true)
         defer { if fapl >= 0 { H5Pclose(fapl) } }
-        let id = H5Fcreate(path, chdf5_f_acc_trunc(), chdf5_p_default(), fapl)
-        if id < 0 { throw HDF5.failure("H5Fcreate", "/", path) }
-        return HDF5File(path: path, id: id)
+        let capture = ImageCapture()
+        var callbacks = H5FD_file_image_callbacks_t()
+        callbacks.image_malloc = { size, _, udata in
+            let capture = Unmanaged<ImageCapture>.fromOpaque(udata!).takeUnretainedValue()
+            capture.allocated = size
+            capture.pointer = malloc(max(size, 1))
+            return capture.pointer
+        }
+        callbacks.image_memcpy = { destination, source, size, _, _ in
+            guard let destination, let source else { return destination }
+            return memcpy(destination, source, size)
+        }
+        callbacks.image_realloc = { pointer, size, _, udata in
+            let capture = Unmanaged<ImageCapture>.fromOpaque(udata!).takeUnretainedValue()
+            capture.allocated = size
+            capture.pointer = realloc(pointer, max(size, 1))
+            return capture.pointer
+        }
+        callbacks.image_free = { pointer, operation, udata in
+            let capture = Unmanaged<ImageCapture>.fromOpaque(udata!).takeUnretainedValue()
+            if operation == H5FD_FILE_IMAGE_OP_FILE_CLOSE && pointer == capture.pointer {
+                capture.captured = pointer
+            } else {
+                free(pointer)
+            }
+            return 0
+        }
+        callbacks.udata_copy = { $0 }
+        callbacks.udata_free = { _ in 0 }
+        callbacks.udata = Unmanaged.passUnretained(capture).toOpaque()
+        if fapl < 0 || H5Pset_fapl_core(fapl, max(1 << 20, sizeHint), false) < 0
+            || H5Pset_file_image_callbacks(fapl, &callbacks) < 0
+        {
+            throw HDF5.failure("H5Pset_fapl_core", "/", name)
+        }
+        let id = H5Fcreate(name, chdf5_f_acc_trunc(), chdf5_p_default(), fapl)
+        if id < 0 { throw HDF5.failure("H5Fcreate", "/", name) }
+        let file = HDF5File(path: name, id: id)
+        file.capture = capture
+        return file
+    }
+
+    /// Closes an in-memory file and returns the bytes of the finished file: the buffer the core
+    /// driver hands back at close, cut to the end-of-file address its superblock records
+    /// (superblock version 2, 8-byte addresses, as `accessList(forWriting:)` makes them).
+    func closeCapturingImage() throws(HDF5Error) -> [UInt8] {
+        guard let capture else { preconditionFailure("not an in-memory file") }
+        try close()
+        guard let image = capture.captured else {
+            throw HDF5Error(call: "H5Fclose", object: "/", file: path, message: "the core driver kept no image")
+        }
+        let raw = UnsafeRawBufferPointer(start: image, count: capture.allocated)
+        let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+        guard raw.count >= 48, Array(raw[0..<8]) == signature, raw[8] == 2, raw[9] == 8 else {
+            throw HDF5Error(call: "H5Fclose", object: "/", file: path, message: "unexpected superblock in the file image")
+        }
+        let end = Int(raw.loadUnaligned(fromByteOffset: 28, as: UInt64.self).littleEndian)
+        guard end >= 48 && end <= raw.count else {
+            throw HDF5Error(call: "H5Fclose", object: "/", file: path, message: "end of file \(end) outside the image of \(raw.count) bytes")
+        }
+        return Array(raw[0..<end])
     }
 
     /// Opens a file read-only. The corresponding C function is `H5Fopen`.

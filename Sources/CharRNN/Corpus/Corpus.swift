@@ -33,9 +33,11 @@ public struct Corpus: Sendable {
     /// Most distinct tokens a vocabulary may have.
     public static let maximumVocabularySize = 1 << 20
 
-    /// Reads the text in two streaming passes: the first counts the distinct tokens, the second
-    /// stores the ids compactly. With `vocabulary`, the text must use only its tokens (resume,
-    /// fine-tuning).
+    /// Reads the text in one streaming pass: each token gets a provisional id in order of first
+    /// appearance, stored in the narrowest integer that holds the ids so far; at the end the ids
+    /// are renumbered in place into code-point order. Peak memory is the token storage (one byte
+    /// per token when at most 256 distinct tokens occur) plus fixed-size read buffers. With
+    /// `vocabulary`, the text must use only its tokens (resume, fine-tuning).
     public static func load(
         _ options: CorpusOptions, vocabulary fixed: Vocabulary? = nil
     ) throws(CorpusError) -> Corpus {
@@ -58,84 +60,89 @@ public struct Corpus: Sendable {
             throw .invalidOption(options.trainingPaths.isEmpty ? "no training text given (use --data PATH)" : "no training text is left once the validation files are held out")
         }
 
-        // Pass 1: which tokens occur, and how many there are.
+        // The one pass over the files.
         let range = options.unit == .byte ? 256 : 0x11_0000
-        var present = [Bool](repeating: false, count: range)
-        var totals: [String: Int] = [:]
-        for file in trainingFiles + validationFiles {
-            var n = 0
+        var provisional = [Int32](repeating: -1, count: range)
+        var seen: [UInt32] = []  // code points by provisional id
+        var builder = TokenStreamBuilder()
+        var trainingTotal = 0
+        var ids = [Int32](repeating: 0, count: TextFiles.chunkSize + 4)
+        for (index, file) in (trainingFiles + validationFiles).enumerated() {
+            var overflow = false
             try TextFiles.scan(file, unit: options.unit) { chunk in
-                n += chunk.count
-                present.withUnsafeMutableBufferPointer { p in for c in chunk { p[Int(c)] = true } }
-            }
-            totals[file] = n
-        }
-        var codepoints: [UInt32] = []
-        for c in 0..<range where present[c] { codepoints.append(UInt32(c)) }
-
-        let vocabularyCodepoints: [UInt32]
-        if let fixed {
-            let known = Set(fixed.codepoints)
-            let unknown = codepoints.filter { !known.contains($0) }
-            if !unknown.isEmpty {
-                let sources = (trainingFiles + validationFiles).count == 1 ? trainingFiles[0] : "the text"
-                throw .unknownCharacters(source: sources, characters: unknown)
-            }
-            vocabularyCodepoints = fixed.codepoints
-        } else {
-            if codepoints.count > maximumVocabularySize {
-                throw .tooManyDistinct(count: codepoints.count, limit: maximumVocabularySize)
-            }
-            vocabularyCodepoints = codepoints
-        }
-        let v = vocabularyCodepoints.count
-        var idOf = [Int32](repeating: -1, count: range)
-        for (i, c) in vocabularyCodepoints.enumerated() { idOf[Int(c)] = Int32(i) }
-
-        // Pass 2: ids, training counts, fingerprints.
-        let trainingTotal = trainingFiles.reduce(0) { $0 + totals[$1]! }
-        let validationTotal = validationFiles.reduce(0) { $0 + totals[$1]! }
-        let heldOut = validationFiles.isEmpty ? Int(Double(trainingTotal) * options.validationFraction) : 0
-        let trainingLength = trainingTotal - heldOut
-        var builder = TokenStreamBuilder(vocabularySize: v, capacity: trainingTotal + validationTotal)
-        var counts = [Int64](repeating: 0, count: v)
-        var trainingHash = FNV1a(), validationHash = FNV1a()
-        var position = 0
-        for file in trainingFiles + validationFiles {
-            try TextFiles.scan(file, unit: options.unit) { chunk in
-                idOf.withUnsafeBufferPointer { ids in
-                    counts.withUnsafeMutableBufferPointer { counts in
-                        for c in chunk {
-                            let id = ids[Int(c)]
-                            builder.append(id)
-                            if position < trainingLength {
-                                counts[Int(id)] += 1
-                                trainingHash.add(c)
-                            } else {
-                                validationHash.add(c)
+                ids.withUnsafeMutableBufferPointer { out in
+                    provisional.withUnsafeMutableBufferPointer { table in
+                        for (i, c) in chunk.enumerated() {
+                            var id = table[Int(c)]
+                            if id < 0 {
+                                id = Int32(seen.count)
+                                table[Int(c)] = id
+                                seen.append(c)
                             }
-                            position += 1
+                            out[i] = id
                         }
                     }
                 }
+                if seen.count > maximumVocabularySize {
+                    overflow = true
+                    return
+                }
+                builder.reserve(distinct: seen.count)
+                ids.withUnsafeBufferPointer { builder.append(UnsafeBufferPointer(rebasing: $0[0..<chunk.count])) }
             }
+            if overflow { throw .tooManyDistinct(count: seen.count, limit: maximumVocabularySize) }
+            if index == trainingFiles.count - 1 { trainingTotal = builder.count }
         }
+        let total = builder.count
+        let validationTotal = total - trainingTotal
+
+        // Final ids: code-point order, or the fixed vocabulary's.
+        let vocabularyCodepoints: [UInt32]
+        var renumber = [Int32](repeating: 0, count: seen.count)
+        if let fixed {
+            let unknown = seen.filter { fixed.id(of: $0) == nil }.sorted()
+            if !unknown.isEmpty {
+                let source = (trainingFiles + validationFiles).count == 1 ? trainingFiles[0] : "the text"
+                throw .unknownCharacters(source: source, characters: unknown)
+            }
+            for (p, c) in seen.enumerated() { renumber[p] = fixed.id(of: c)! }
+            vocabularyCodepoints = fixed.codepoints
+        } else {
+            vocabularyCodepoints = seen.sorted()
+            let rank = Dictionary(uniqueKeysWithValues: vocabularyCodepoints.enumerated().map { ($1, Int32($0)) })
+            for (p, c) in seen.enumerated() { renumber[p] = rank[c]! }
+        }
+        let v = vocabularyCodepoints.count
+        builder.renumber(renumber, vocabularySize: v)
         let all = builder.stream()
-        let training = all.slice(from: 0, count: trainingLength)
-        let validationLength = all.count - trainingLength
-        let validation = validationLength > 0 ? all.slice(from: trainingLength, count: validationLength) : nil
+
+        let heldOut = validationFiles.isEmpty ? Int(Double(trainingTotal) * options.validationFraction) : 0
+        let trainingLength = trainingTotal - heldOut
         if trainingLength == 0 {
             throw .tooShort(what: "the training text", length: 0, minimum: 1, reason: "nothing left after the validation split")
         }
-        if !validationFiles.isEmpty && validationLength == 0 {
-            throw .empty(path: validationFiles[0])
-        }
+        if !validationFiles.isEmpty && validationTotal == 0 { throw .empty(path: validationFiles[0]) }
+        let training = all.slice(from: 0, count: trainingLength)
+        let validationLength = total - trainingLength
+        let validation = validationLength > 0 ? all.slice(from: trainingLength, count: validationLength) : nil
+        var counts = [Int64](repeating: 0, count: v)
+        training.forEachID { counts[Int($0)] += 1 }
         let vocabulary = Vocabulary(unit: options.unit, codepoints: vocabularyCodepoints, counts: counts)
-        if fixed == nil && v == 1 { throw .singleCharacter(character: vocabularyCodepoints[0]) }
+        if fixed == nil && v == 1 {
+            let source = trainingFiles.count == 1 ? trainingFiles[0] : "\(trainingFiles.count) files"
+            throw .singleCharacter(source: source, character: vocabularyCodepoints[0])
+        }
         return Corpus(
             vocabulary: vocabulary, training: training, validation: validation,
             trainingFiles: trainingFiles, validationFiles: validationFiles,
-            trainingFingerprint: trainingHash.value, validationFingerprint: validationHash.value)
+            trainingFingerprint: fingerprint(training, vocabularyCodepoints),
+            validationFingerprint: validation.map { fingerprint($0, vocabularyCodepoints) } ?? FNV1a().value)
+    }
+
+    static func fingerprint(_ tokens: TokenStream, _ codepoints: [UInt32]) -> UInt64 {
+        var hash = FNV1a()
+        tokens.forEachID { hash.add(codepoints[Int($0)]) }
+        return hash.value
     }
 
     /// A corpus from in-memory text (tests, small tools).
@@ -168,29 +175,59 @@ public struct Corpus: Sendable {
     }
 }
 
-/// Appends ids into the narrowest storage for the vocabulary size.
+/// Appends ids into the narrowest storage that holds them, widening (one copy) when more
+/// distinct tokens turn up than the current width holds.
 struct TokenStreamBuilder {
     private var narrow: [UInt8] = []
     private var medium: [UInt16] = []
     private var wide: [UInt32] = []
-    private let width: Int
+    private var width = 1
 
-    init(vocabularySize: Int, capacity: Int) {
-        width = vocabularySize <= 256 ? 1 : (vocabularySize <= 65536 ? 2 : 4)
+    var count: Int { width == 1 ? narrow.count : (width == 2 ? medium.count : wide.count) }
+
+    static func width(for distinct: Int) -> Int { distinct <= 256 ? 1 : (distinct <= 65536 ? 2 : 4) }
+
+    /// Makes room for ids below `distinct`.
+    mutating func reserve(distinct: Int) {
+        let needed = Self.width(for: distinct)
+        guard needed > width else { return }
+        convert(to: needed)
+    }
+
+    private mutating func convert(to newWidth: Int) {
+        switch (width, newWidth) {
+        case (1, 2): medium = narrow.map(UInt16.init); narrow = []
+        case (1, 4): wide = narrow.map(UInt32.init); narrow = []
+        case (2, 4): wide = medium.map(UInt32.init); medium = []
+        case (2, 1): narrow = medium.map { UInt8(truncatingIfNeeded: $0) }; medium = []
+        case (4, 1): narrow = wide.map { UInt8(truncatingIfNeeded: $0) }; wide = []
+        case (4, 2): medium = wide.map { UInt16(truncatingIfNeeded: $0) }; wide = []
+        default: break
+        }
+        width = newWidth
+    }
+
+    mutating func append(_ ids: UnsafeBufferPointer<Int32>) {
         switch width {
-        case 1: narrow.reserveCapacity(capacity)
-        case 2: medium.reserveCapacity(capacity)
-        default: wide.reserveCapacity(capacity)
+        case 1: narrow.append(contentsOf: ids.lazy.map { UInt8(truncatingIfNeeded: $0) })
+        case 2: medium.append(contentsOf: ids.lazy.map { UInt16(truncatingIfNeeded: $0) })
+        default: wide.append(contentsOf: ids.lazy.map { UInt32(bitPattern: $0) })
         }
     }
 
-    @inline(__always)
-    mutating func append(_ id: Int32) {
-        switch width {
-        case 1: narrow.append(UInt8(truncatingIfNeeded: id))
-        case 2: medium.append(UInt16(truncatingIfNeeded: id))
-        default: wide.append(UInt32(bitPattern: id))
+    /// Replaces every id i by `table[i]`, in place, then stores with the width `vocabularySize`
+    /// needs.
+    mutating func renumber(_ table: [Int32], vocabularySize: Int) {
+        let target = Self.width(for: vocabularySize)
+        if target > width { convert(to: target) }
+        table.withUnsafeBufferPointer { t in
+            switch width {
+            case 1: narrow.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = UInt8(truncatingIfNeeded: t[Int($0[i])]) } }
+            case 2: medium.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = UInt16(truncatingIfNeeded: t[Int($0[i])]) } }
+            default: wide.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = UInt32(bitPattern: t[Int($0[i])]) } }
+            }
         }
+        if target < width { convert(to: target) }
     }
 
     func stream() -> TokenStream {

@@ -9,7 +9,7 @@ public enum CorpusError: Swift.Error, CustomStringConvertible, Equatable, Sendab
     case unknownCharacters(source: String, characters: [UInt32])
     case tooShort(what: String, length: Int, minimum: Int, reason: String)
     case tooManyDistinct(count: Int, limit: Int)
-    case singleCharacter(character: UInt32)
+    case singleCharacter(source: String, character: UInt32)
     case invalidOption(String)
 
     public var description: String {
@@ -34,8 +34,8 @@ public enum CorpusError: Swift.Error, CustomStringConvertible, Equatable, Sendab
             return "\(what) is too short: \(length) tokens, at least \(minimum) needed (\(reason))"
         case .tooManyDistinct(let count, let limit):
             return "the text has \(count) distinct characters, more than the limit of \(limit)"
-        case .singleCharacter(let character):
-            return "the text consists of one distinct character (\(Vocabulary.visible(character))): there is nothing to learn"
+        case .singleCharacter(let source, let character):
+            return "\(source): the text consists of one distinct character (\(Vocabulary.visible(character))): there is nothing to learn"
         case .invalidOption(let message):
             return message
         }

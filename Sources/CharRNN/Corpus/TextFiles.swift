@@ -107,7 +107,11 @@ enum TextFiles {
                 }
             }
             if let failure {
-                if failure < 0 { throw .binaryFile(path: path, byteOffset: consumed + (-1 - failure)) }
+                // A NUL near the start says "binary file" more usefully than the first bad byte.
+                let nul = bytes.prefix(min(available, 8192)).firstIndex(of: 0)
+                if failure < 0 || nul != nil {
+                    throw .binaryFile(path: path, byteOffset: consumed + (nul ?? (-1 - failure)))
+                }
                 throw .invalidUTF8(path: path, byteOffset: consumed + failure)
             }
             scalars.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[0..<produced])) }

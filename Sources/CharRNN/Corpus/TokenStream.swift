@@ -74,4 +74,15 @@ public struct TokenStream: Sendable {
     }
 
     public var ids: [Int32] { (0..<count).map { self[$0] } }
+
+    /// Calls `body` with every id in order (a tight loop per storage width).
+    @inline(__always)
+    func forEachID(_ body: (Int32) -> Void) {
+        let first = start, n = count
+        switch storage {
+        case .narrow(let a): a.withUnsafeBufferPointer { p in for i in first..<first + n { body(Int32(p[i])) } }
+        case .medium(let a): a.withUnsafeBufferPointer { p in for i in first..<first + n { body(Int32(p[i])) } }
+        case .wide(let a): a.withUnsafeBufferPointer { p in for i in first..<first + n { body(Int32(bitPattern: p[i])) } }
+        }
+    }
 }
