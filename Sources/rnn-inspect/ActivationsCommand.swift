@@ -97,7 +97,17 @@ struct ActivationsCommand: ParsableCommand {
             if let feature, let values = featureValues, Set(values).count < 2 {
                 throw InspectionError.constantFeature(feature: feature, source: probeText.source)
             }
-            let activity = probe.activity(probeText.tokens, feature: featureValues)
+            // Long texts show their progress on a terminal (standard error: the results go to
+            // standard output).
+            let display = ProgressDisplay(quiet: false, standardError: true)
+            func progress(_ pass: String) -> (Int) -> Void {
+                { done in
+                    let fraction = Double(done) / Double(max(1, probeText.tokens.count))
+                    display.update("\(pass) \(ProgressDisplay.bar(fraction)) \(Int(fraction * 100))%  \(Console.grouped(done)) characters", due: false)
+                }
+            }
+            let activity = probe.activity(probeText.tokens, feature: featureValues, progress: progress("reading the units"))
+            display.finish()
             let correlated = top.map { activity.mostCorrelated($0) }
 
             let shown: [UnitActivity]
@@ -116,7 +126,8 @@ struct ActivationsCommand: ParsableCommand {
             let what = "layer \(layer) of \(config.layers), \(stateName)"
 
             if let html {
-                let values = probe.record(probeText.tokens, units: shown.map(\.unit))
+                let values = probe.record(probeText.tokens, units: shown.map(\.unit), progress: progress("recording the chosen units"))
+                display.finish()
                 let page = ActivationPage(
                     title: "Activations of \(checkpoint)",
                     notes: [

@@ -201,9 +201,17 @@ struct PlayCommand: ParsableCommand {
         var overall = Scorer.Score(totalNats: 0, predictions: 0)
         var characters = 0
         var entries: [[String: Any]] = []
+        let display = ProgressDisplay(quiet: false, standardError: true)
         for file in score {
             let corpus = try Corpus.load(CorpusOptions(trainingPaths: [file], unit: model.vocabulary.unit), vocabulary: model.vocabulary)
-            let result = scorer.score(corpus.training)
+            let total = max(1, corpus.training.count - 1)
+            let result = scorer.score(corpus.training) { done in
+                let fraction = Double(done) / Double(total)
+                display.update(
+                    "scoring \(file) \(ProgressDisplay.bar(fraction)) \(Int(fraction * 100))%  \(Console.grouped(done)) of \(Console.grouped(total)) characters",
+                    due: false)
+            }
+            display.finish()
             overall = overall + result
             characters += corpus.training.count
             if json {

@@ -2,20 +2,25 @@ import CharRNN
 import CommandLineSupport
 import Foundation
 
-/// Prints progress lines: iteration, epoch, losses, characters per second and time left.
+/// Shows training progress: iteration, epoch, losses, characters per second and time left, as a
+/// live line on a terminal or a plain line every `printEvery` iterations elsewhere.
 final class ProgressPrinter {
     let trainer: Trainer
     let printEvery: Int
+    let display: ProgressDisplay
     var lastValidation = Double.nan
     var characters = 0
     var seconds = 0.0
     var lossSum = 0.0
     var lossCount = 0
+    /// Recent speed for the live line and the ETA (exponentially smoothed).
+    var smoothedRate = 0.0
     let started = Date()
 
-    init(trainer: Trainer, printEvery: Int) {
+    init(trainer: Trainer, printEvery: Int, display: ProgressDisplay) {
         self.trainer = trainer
         self.printEvery = printEvery
+        self.display = display
         lastValidation = trainer.progress.history.validationLoss.last.map(Double.init) ?? .nan
     }
 
@@ -26,14 +31,25 @@ final class ProgressPrinter {
             seconds += r.seconds
             lossSum += r.loss
             lossCount += 1
-            if r.iteration % printEvery == 0 || r.iteration == r.totalIterations || r.iteration == 1 {
+            let instant = r.seconds > 0 ? Double(r.characters) / r.seconds : 0
+            smoothedRate = smoothedRate == 0 ? instant : 0.9 * smoothedRate + 0.1 * instant
+            let due = r.iteration % printEvery == 0 || r.iteration == r.totalIterations || r.iteration == 1
+            if display.mode == .live {
+                let left = Double(r.totalIterations - r.iteration) * Double(r.characters) / max(smoothedRate, 1e-9)
+                let fraction = r.epoch - r.epoch.rounded(.down)
+                display.update(
+                    "epoch \(String(format: "%.2f", r.epoch)) \(ProgressDisplay.bar(fraction, width: 12))  iter \(r.iteration)/\(r.totalIterations)  loss \(Console.fixed(r.loss))  val \(Console.fixed(lastValidation))  \(Console.grouped(Int(smoothedRate))) chars/s  ETA \(Console.duration(left))",
+                    due: due, force: r.iteration == r.totalIterations)
+            } else if due {
                 let rate = seconds > 0 ? Double(characters) / seconds : 0
                 let left = Double(r.totalIterations - r.iteration) * Double(r.characters) / max(rate, 1e-9)
                 let width = String(r.totalIterations).count
                 let iteration = String(repeating: " ", count: max(0, width - String(r.iteration).count)) + String(r.iteration)
-                Console.writeLine(
-                    "iter \(iteration)/\(r.totalIterations)  epoch \(String(format: "%6.2f", r.epoch))  loss \(Console.fixed(lossSum / Double(lossCount)))  val \(Console.fixed(lastValidation))  lr \(String(format: "%.2e", r.learningRate))  \(Console.grouped(Int(rate))) chars/s  ETA \(Console.duration(left))"
-                )
+                display.update(
+                    "iter \(iteration)/\(r.totalIterations)  epoch \(String(format: "%6.2f", r.epoch))  loss \(Console.fixed(lossSum / Double(lossCount)))  val \(Console.fixed(lastValidation))  lr \(String(format: "%.2e", r.learningRate))  \(Console.grouped(Int(rate))) chars/s  ETA \(Console.duration(left))",
+                    due: true)
+            }
+            if due {
                 characters = 0
                 seconds = 0
                 lossSum = 0
@@ -41,7 +57,7 @@ final class ProgressPrinter {
             }
         case .validation(let v):
             lastValidation = v.loss
-            Console.writeLine(
+            display.message(
                 "validation at iteration \(v.iteration): loss \(Console.fixed(v.loss)) (\(Console.fixed(v.loss / log(2.0), 3)) bits/char)\(v.isBest ? ", best so far" : "")"
             )
         case .epochCompleted, .stepCompleted:
@@ -50,9 +66,10 @@ final class ProgressPrinter {
     }
 
     func finish(outcome: TrainingOutcome) {
+        display.finish()
         let p = trainer.progress
         let what = outcome == .completed ? "done" : "stopped"
-        Console.writeLine(
+        display.message(
             "\(what): \(p.iteration) iterations, \(Console.grouped(Int(p.charactersSeen))) characters in \(Console.duration(Date().timeIntervalSince(started))); best validation loss \(Console.fixed(p.bestValidationLoss))"
         )
     }

@@ -100,8 +100,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Stop after this many minutes of training, save a checkpoint and exit normally (continue later with --resume); 0 means no limit.")
     var timeLimit = 0.0
 
-    @Option(help: "Print a progress line every this many iterations.")
+    @Option(help: "When the output is not a terminal, print a progress line every this many iterations (on a terminal one live line is redrawn instead).")
     var printEvery = 10
+
+    @Flag(help: "Print nothing but warnings and errors.")
+    var quiet = false
 
     @Option(help: "Print a generated sample every this many iterations; 0 means never.")
     var sampleEvery = 1000
@@ -265,6 +268,7 @@ struct TrainCommand: ParsableCommand {
     func train() throws {
         BLASThreads.set(threads)
         Interrupts.install()
+        let display = ProgressDisplay(quiet: quiet)
         let trainer: Trainer
         if let resume {
             trainer = try resumedRun(resume)
@@ -278,15 +282,15 @@ struct TrainCommand: ParsableCommand {
         try folder.lock()
         folder.removeUnfinishedSaves()
 
-        printSummary(trainer)
+        printSummary(trainer, display)
         if let resume {
             let p = trainer.progress
-            Console.writeLine("resuming \(resume) at iteration \(p.iteration) (epoch \(p.epoch), batch \(p.batchIndex))")
+            display.message("resuming \(resume) at iteration \(p.iteration) (epoch \(p.epoch), batch \(p.batchIndex))")
         } else if let initFrom {
-            Console.writeLine("fine-tuning the weights of \(initFrom)")
+            display.message("fine-tuning the weights of \(initFrom)")
         }
         if trainer.progress.iteration >= trainer.totalIterations {
-            Console.writeLine("nothing to train: the run is at iteration \(trainer.progress.iteration) and its plan ends at \(trainer.totalIterations); raise --epochs or --max-iterations")
+            display.message("nothing to train: the run is at iteration \(trainer.progress.iteration) and its plan ends at \(trainer.totalIterations); raise --epochs or --max-iterations")
             return
         }
         if Interrupts.requested { throw ExitCode(Interrupts.exitStatus) }
@@ -301,7 +305,7 @@ struct TrainCommand: ParsableCommand {
             do {
                 let file = try folder.save(trainer.checkpoint(createdBy: createdBy), validationLoss: lastValidation, isBest: isBest)
                 lastSaved = trainer.progress.iteration
-                Console.writeLine("saved \(file)\(isBest ? " (best so far)" : "")")
+                display.message("saved \(file)\(isBest ? " (best so far)" : "")")
             } catch {
                 if mustSucceed { throw error }
                 Console.warning("rnn-train", "\(error); training goes on and saving is tried again at the next checkpoint")
@@ -323,7 +327,7 @@ struct TrainCommand: ParsableCommand {
         }
         defer { log { (w) throws(TensorBoardError) in try w.close() } }
 
-        let progress = ProgressPrinter(trainer: trainer, printEvery: printEvery)
+        let progress = ProgressPrinter(trainer: trainer, printEvery: printEvery, display: display)
         var saveError: Error?
         let started = Date()
         var timeUp = false
@@ -332,7 +336,7 @@ struct TrainCommand: ParsableCommand {
             switch event {
             case .iteration(let report):
                 log { (w) throws(TensorBoardError) in try w.log(report) }
-                if sampleEvery > 0 && report.iteration % sampleEvery == 0, let sample = printSample(trainer) {
+                if sampleEvery > 0 && report.iteration % sampleEvery == 0, let sample = printSample(trainer, display) {
                     log { (w) throws(TensorBoardError) in try w.logSample(sample, step: report.iteration) }
                 }
             case .validation(let v):
@@ -357,15 +361,15 @@ struct TrainCommand: ParsableCommand {
         }
         progress.finish(outcome: outcome)
         if outcome == .stopped && Interrupts.requested {
-            Console.writeLine("interrupted; continue with: rnn-train --resume \(folder.latestPath)")
+            display.message("interrupted; continue with: rnn-train --resume \(folder.latestPath)")
             throw ExitCode(Interrupts.exitStatus)
         }
         if outcome == .stopped && timeUp {
-            Console.writeLine("time limit of \(Console.duration(timeLimit * 60)) reached; continue with: rnn-train --resume \(folder.latestPath)")
+            display.message("time limit of \(Console.duration(timeLimit * 60)) reached; continue with: rnn-train --resume \(folder.latestPath)")
         }
     }
 
-    func printSummary(_ trainer: Trainer) {
+    func printSummary(_ trainer: Trainer, _ display: ProgressDisplay) {
         let corpus = trainer.corpus, config = trainer.model.config
         let files = corpus.trainingFiles.count
         var line = "corpus: \(files) file\(files == 1 ? "" : "s"), vocabulary \(corpus.vocabulary.count)"
@@ -376,19 +380,19 @@ struct TrainCommand: ParsableCommand {
         } else {
             line += ", no validation text"
         }
-        Console.writeLine(line)
+        display.message(line)
         let input = config.usesEmbedding ? "embedding \(config.embeddingSize)" : "one-hot input"
-        Console.writeLine(
+        display.message(
             "model: \(config.cell.rawValue), \(config.layers) layer\(config.layers == 1 ? "" : "s") of \(config.hiddenSize), \(input), dropout \(config.dropout), \(Console.grouped(trainer.model.parameterCount)) parameters"
         )
         let o = trainer.options
-        Console.writeLine(
+        display.message(
             "training: \(trainer.batchesPerEpoch) batches of \(o.batchSize) x \(o.seqLength) per epoch, \(Console.grouped(trainer.totalIterations)) iterations, \(o.optimizer.kind.rawValue) lr \(o.optimizer.learningRate), \(BLASThreads.current) thread\(BLASThreads.current == 1 ? "" : "s")"
         )
     }
 
     @discardableResult
-    func printSample(_ trainer: Trainer) -> String? {
+    func printSample(_ trainer: Trainer, _ display: ProgressDisplay) -> String? {
         guard sampleLength > 0 else { return nil }
         let model = trainer.model
         let generator = Generator(model: model)
@@ -402,9 +406,7 @@ struct TrainCommand: ParsableCommand {
             ids.append(token)
         }
         let text = model.vocabulary.decode(ids)
-        Console.writeLine("---- sample at iteration \(trainer.progress.iteration) ----")
-        Console.writeLine(text)
-        Console.writeLine("----")
+        display.message("---- sample at iteration \(trainer.progress.iteration) ----\n\(text)\n----")
         return text
     }
 }

@@ -35,27 +35,29 @@ public struct ActivationProbe {
     /// otherwise.
     public static func defaultState(for cell: CellKind) -> ActivationState { cell.hasCellState ? .c : .h }
 
-    /// Calls `body` with each position and the layer's state after the token at that position.
-    func run(_ tokens: [Int32], _ body: (Int, [Float]) -> Void) {
+    /// Calls `body` with each position and the layer's state after the token at that position;
+    /// `progress` hears how many tokens are done, every 1,000.
+    func run(_ tokens: [Int32], progress: ((Int) -> Void)? = nil, _ body: (Int, [Float]) -> Void) {
         let generator = Generator(model: model)
         generator.reset()
         for (t, token) in tokens.enumerated() {
             generator.step(token)
             let s = generator.state(layer: layer)
             body(t, state == .c ? s.c! : s.h)
+            if (t + 1) % 1000 == 0 || t + 1 == tokens.count { progress?(t + 1) }
         }
     }
 
     /// Mean and standard deviation of every unit over the text, and its correlation with
     /// `feature` (one value per token) when given. One pass; nothing per character is kept.
-    public func activity(_ tokens: [Int32], feature: [Double]? = nil) -> [UnitActivity] {
+    public func activity(_ tokens: [Int32], feature: [Double]? = nil, progress: ((Int) -> Void)? = nil) -> [UnitActivity] {
         precondition(feature == nil || feature!.count == tokens.count, "one feature value per token")
         let h = model.config.hiddenSize
         // Welford's running moments and co-moment, per unit, in double precision.
         var mean = [Double](repeating: 0, count: h), squares = [Double](repeating: 0, count: h)
         var comoment = [Double](repeating: 0, count: h)
         var featureMean = 0.0, featureSquares = 0.0
-        run(tokens) { t, values in
+        run(tokens, progress: progress) { t, values in
             let n = Double(t + 1)
             let f = feature?[t] ?? 0
             let featureDelta = f - featureMean
@@ -80,9 +82,9 @@ public struct ActivationProbe {
     }
 
     /// The chosen units' states at every position: result[i][t] is unit `units[i]` after token t.
-    public func record(_ tokens: [Int32], units: [Int]) -> [[Float]] {
+    public func record(_ tokens: [Int32], units: [Int], progress: ((Int) -> Void)? = nil) -> [[Float]] {
         var out = units.map { _ in [Float](repeating: 0, count: tokens.count) }
-        run(tokens) { t, values in
+        run(tokens, progress: progress) { t, values in
             for (i, u) in units.enumerated() { out[i][t] = values[u] }
         }
         return out

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+
+/// The progress display: plain lines into a pipe, a live line on a terminal, nothing when quiet.
+struct ProgressProgramTests {
+    static let trainArguments = [
+        "--data", Programs.fixture("multilingual.txt"), "--layers", "1", "--hidden-size", "16", "--batch-size", "4",
+        "--seq-length", "16", "--val-fraction", "0.2", "--max-iterations", "40", "--eval-every", "20", "--print-every", "10",
+        "--sample-every", "0", "--threads", "1",
+    ]
+
+    /// Runs a program on a pseudo-terminal (Python's pty module) and returns all it wrote there.
+    static func onTerminal(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let script = """
+            import os, pty, sys
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execv(sys.argv[1], sys.argv[1:])
+            out = b''
+            while True:
+                try:
+                    data = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not data:
+                    break
+                out += data
+            _, status = os.waitpid(pid, 0)
+            sys.stdout.buffer.write(out)
+            sys.exit(os.waitstatus_to_exitcode(status))
+            """
+        let result = try Programs.runPython(["-c", script, Programs.binaries.appendingPathComponent(program).path] + arguments)
+        return (result.status, result.output)
+    }
+
+    @Test func plainLinesIntoAPipe() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try Programs.run("rnn-train", Self.trainArguments + ["--checkpoint-dir", folder.path])
+        #expect(result.status == 0, "\(result.errors)")
+        let progress = result.output.split(separator: "\n").filter { $0.hasPrefix("iter ") }
+        #expect(progress.map { $0.split(separator: " ")[1] } == ["1/40", "10/40", "20/40", "30/40", "40/40"])
+        #expect(!result.output.contains("\r") && !result.output.contains("\u{1B}"), "no terminal control characters in a pipe")
+    }
+
+    @Test func aLiveLineOnATerminal() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (status, output) = try Self.onTerminal("rnn-train", Self.trainArguments + ["--checkpoint-dir", folder.path])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("\r") && output.contains("\u{1B}[K"), "the live line is redrawn in place")
+        #expect(output.contains("iter 40/40") && output.contains("ETA") && output.contains("chars/s"))
+        #expect(output.contains("epoch ") && output.contains("["), "epoch progress with a bar")
+        #expect(!output.contains("\niter "), "no plain progress lines on a terminal")
+        // Messages stay on lines of their own.
+        #expect(output.contains("validation at iteration 20: loss"))
+        #expect(output.contains("\r\u{1B}[Kdone: 40 iterations") || output.contains("\ndone: 40 iterations"))
+
+        // Scoring shows its progress the same way (on standard error, here the same terminal).
+        let checkpoint = folder.appendingPathComponent("latest.h5").path
+        let (scoreStatus, scoreOutput) = try Self.onTerminal("rnn-play", [checkpoint, "--score", Programs.fixture("multilingual.txt")])
+        #expect(scoreStatus == 0, "\(scoreOutput)")
+        #expect(scoreOutput.contains("scoring ") && scoreOutput.contains("100%"))
+        #expect(scoreOutput.contains("nats/char"))
+    }
+
+    @Test func quietPrintsNothing() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try Programs.run("rnn-train", Self.trainArguments + ["--checkpoint-dir", folder.path, "--quiet"])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.output.isEmpty, "\(result.output)")
+        #expect(result.errors.isEmpty)
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("latest.h5").path))
+    }
+}
