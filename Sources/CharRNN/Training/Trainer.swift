@@ -71,8 +71,10 @@ public final class Trainer: @unchecked Sendable {
     private var targets: [Int32]
     /// Validation runs on its own workspace over the same weights.
     private lazy var evaluationNetwork = Network(sharing: model.network)
-    /// A loss above this multiple of the first iteration's loss counts as exploding (char-rnn).
+    /// A running mean of the loss above this multiple of the first iteration's loss counts as
+    /// exploding (char-rnn's rule, on a smoothed loss).
     public static let explodingFactor = 3.0
+    private var smoothedLoss = Double.nan
 
     /// Starts a new run: seeds the generator, initialises the weights from it.
     public convenience init(config: ModelConfig, corpus: Corpus, options: TrainingOptions) throws {
@@ -143,7 +145,10 @@ public final class Trainer: @unchecked Sendable {
             throw .diverged(iteration: iteration, loss: loss, reason: loss.isFinite ? "the gradient is not finite" : "the loss is not a number")
         }
         if progress.referenceLoss.isNaN { progress.referenceLoss = loss }
-        if loss > Self.explodingFactor * progress.referenceLoss {
+        // One batch can be unlucky (small batches are noisy): the guard watches a running mean
+        // over about the last ten iterations (restarted with each run).
+        smoothedLoss = smoothedLoss.isNaN ? loss : 0.9 * smoothedLoss + 0.1 * loss
+        if smoothedLoss > Self.explodingFactor * progress.referenceLoss {
             throw .diverged(
                 iteration: iteration, loss: loss,
                 reason: "the loss exploded to more than \(Int(Self.explodingFactor))x the first iteration's \(String(format: "%.4f", progress.referenceLoss))")
