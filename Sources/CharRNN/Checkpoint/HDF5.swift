@@ -1,4 +1,5 @@
 import CHDF5
+import COpenBLAS
 import Foundation
 
 /// A failed libhdf5 call: which call, on which object of which file, and the innermost message
@@ -601,7 +602,27 @@ enum HDF5Rehearsal {
     nonisolated(unsafe) static var inChild = false
 
     static var enabled: Bool {
-        !inChild && ProcessInfo.processInfo.environment["CHARRNN_HDF5_REHEARSAL"] != "0"
+        !inChild && ProcessInfo.processInfo.environment["CHARRNN_HDF5_REHEARSAL"] != "0" && noThreadsOfOurs
+    }
+
+    /// Whether the process runs no threads besides the main one and OpenBLAS's idle server
+    /// threads (started when the library loads: at most one fewer than the processors, or than
+    /// the threads it was told to use). A child forked from a process whose other threads run Swift code inherits
+    /// every lock they held at that moment and can wait for ever on one: test runners met that.
+    /// The programs read their checkpoints before they start threads, so they are guarded; a
+    /// read from within a running training loop or a test runner is not.
+    static var noThreadsOfOurs: Bool {
+        #if os(Linux)
+            guard let directory = opendir("/proc/self/task") else { return false }
+            defer { closedir(directory) }
+            var threads = 0
+            while let entry = readdir(directory) {
+                if entry.pointee.d_name.0 != UInt8(ascii: ".") { threads += 1 }
+            }
+            return threads <= max(1, Int(openblas_get_num_procs()), Int(openblas_get_num_threads()))
+        #else
+            return false
+        #endif
     }
 
     /// The time a child gets: generous for large files (the body reads all their data).
@@ -613,7 +634,9 @@ enum HDF5Rehearsal {
     static func run(deadline seconds: Double, _ body: () -> (status: Int32, message: String)) -> Outcome {
         guard enabled else { return .skipped }
         var fds: [Int32] = [-1, -1]
+        // Close-on-exec: a program another thread starts meanwhile must not hold the pipe open.
         guard pipe(&fds) == 0 else { return .skipped }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         let pid = fork()
         if pid < 0 {
             close(fds[0])
@@ -641,28 +664,35 @@ enum HDF5Rehearsal {
         }
         close(fds[1])
         defer { close(fds[0]) }
+        _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
         let start = Date()
         var message: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
+        func drain() {
+            while true {
+                let n = buffer.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
+                if n <= 0 { return }
+                message += buffer[0..<n]
+            }
+        }
+        // Wait for the child itself (not for the pipe's end, which a child forked by another
+        // thread meanwhile may still hold), reading its message as it comes.
+        var status: Int32 = 0
         var timedOut = false
         while true {
-            let left = seconds - Date().timeIntervalSince(start)
-            if left <= 0 {
+            drain()
+            let done = waitpid(pid, &status, WNOHANG)
+            if done == pid || (done < 0 && errno != EINTR) { break }
+            if Date().timeIntervalSince(start) > seconds {
                 timedOut = true
+                kill(pid, SIGKILL)
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
                 break
             }
             var poller = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, Int32(min(left * 1000, 1000)) + 1)
-            if ready < 0 && errno == EINTR { continue }
-            if ready == 0 { continue }
-            let n = buffer.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            message += buffer[0..<n]
+            _ = poll(&poller, 1, 2)
         }
-        if timedOut { kill(pid, SIGKILL) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        drain()
         if timedOut { return .timedOut(seconds: seconds) }
         let signalNumber = status & 0x7F
         if signalNumber != 0 && signalNumber != 0x7F { return .crashed(signal: signalNumber) }
