@@ -58,7 +58,9 @@ struct CheckpointReader {
     /// with an error, which is thrown here as the child worded it) without crashing.
     func rehearse() throws(CheckpointError) {
         let size = try checkFileBeforeOpening()
-        let outcome = HDF5Rehearsal.run(deadline: HDF5Rehearsal.deadline(forFileOfSize: size)) {
+        let outcome = HDF5Rehearsal.run(
+            deadline: HDF5Rehearsal.deadline(forFileOfSize: size), memory: HDF5Rehearsal.memoryAllowance(forFileOfSize: size)
+        ) {
             do throws(CheckpointError) {
                 _ = try read()
                 return (0, "")

@@ -625,16 +625,29 @@ enum HDF5Rehearsal {
         #endif
     }
 
-    /// The time a child gets: generous for large files (the body reads all their data).
-    static func deadline(forFileOfSize size: Int) -> Double { 30 + Double(size) / 25_000_000 }
+    /// The time a child gets: generous for large files (the body reads all their data); a small
+    /// checkpoint takes milliseconds.
+    static func deadline(forFileOfSize size: Int) -> Double { 5 + Double(size) / 25_000_000 }
+
+    /// The address space a child may grow by: room for reading the file's data a few times over.
+    /// A crafted B-tree or heap header can make libhdf5 allocate and clear gigabytes before it
+    /// notices anything wrong (`H5B2__hdr_init`); under the limit the allocation fails at once.
+    static func memoryAllowance(forFileOfSize size: Int) -> Int { (1 << 30) + 4 * size }
 
     /// Forks; the child runs `body` (a status and a short message for the parent), with its
-    /// standard output and error sent to /dev/null and crashes left to the default action (no
-    /// backtrace), and leaves with `_exit`. The corresponding C function is `fork`.
-    static func run(deadline seconds: Double, _ body: () -> (status: Int32, message: String)) -> Outcome {
+    /// standard output and error sent to /dev/null, crashes left to the default action (no
+    /// backtrace) and its address space limited to what it has plus `allowance` bytes, and
+    /// leaves with `_exit`. The corresponding C function is `fork`.
+    static func run(
+        deadline seconds: Double, memory allowance: Int, _ body: () -> (status: Int32, message: String)
+    ) -> Outcome {
         guard enabled else { return .skipped }
         var fds: [Int32] = [-1, -1]
         // Close-on-exec: a program another thread starts meanwhile must not hold the pipe open.
+        // The address space now (the first field of /proc/self/statm, in pages) plus the allowance.
+        let addressSpace = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8))
+            .flatMap { Int($0.prefix { $0.isNumber }) }
+            .map { $0 * Int(sysconf(Int32(_SC_PAGESIZE))) + allowance }
         guard pipe(&fds) == 0 else { return .skipped }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         let pid = fork()
@@ -652,8 +665,12 @@ enum HDF5Rehearsal {
                 dup2(null, 2)
             }
             for sig in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS] { signal(sig, SIG_DFL) }
+            if let addressSpace {
+                var limit = rlimit(rlim_cur: rlim_t(addressSpace), rlim_max: rlim_t(addressSpace))
+                setrlimit(RLIMIT_AS_VALUE, &limit)
+            }
             let (status, message) = body()
-            let bytes = Array(message.utf8.prefix(8192))
+            let bytes = Array(message.utf8.prefix(1 << 20))
             var written = 0
             while written < bytes.count {
                 let n = bytes[written...].withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
@@ -713,3 +730,9 @@ enum HDF5Rehearsal {
         }
     }
 }
+
+#if os(Linux)
+    private let RLIMIT_AS_VALUE = __rlimit_resource_t(RLIMIT_AS.rawValue)
+#else
+    private let RLIMIT_AS_VALUE = RLIMIT_AS
+#endif

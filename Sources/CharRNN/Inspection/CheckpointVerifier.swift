@@ -60,14 +60,32 @@ public enum CheckpointVerifier {
     /// libhdf5 crash or hang is reported as one problem.
     public static func verify(path: String) -> VerificationReport {
         let size = (try? CheckpointReader(path: path, allowNonFinite: true).checkFileBeforeOpening()) ?? 0
-        let outcome = HDF5Rehearsal.run(deadline: HDF5Rehearsal.deadline(forFileOfSize: size)) {
-            _ = examine(path: path)
-            return (0, "")
+        let outcome = HDF5Rehearsal.run(
+            deadline: HDF5Rehearsal.deadline(forFileOfSize: size), memory: HDF5Rehearsal.memoryAllowance(forFileOfSize: size)
+        ) {
+            let report = examine(path: path)
+            // A sound file is examined again by the parent (for the checkpoint it reports); the
+            // problems of an unsound one are passed back, so the parent does not repeat what
+            // only succeeded within the child's limits.
+            if report.isSound { return (0, "") }
+            let separator = "\u{1F}", record = "\u{1E}"
+            return (1, (report.problems.map { $0.object + separator + $0.problem } + ["\u{1D}"] + report.checks).joined(separator: record))
         }
         let problem: String
         switch outcome {
         case .crashed(let signal): problem = "not a checkpoint: " + CheckpointReader.crashReason(signal)
         case .timedOut(let seconds): problem = "not a checkpoint: " + CheckpointReader.timeoutReason(seconds)
+        case .finished(status: 1, let message):
+            let records = message.split(separator: "\u{1E}", omittingEmptySubsequences: false).map(String.init)
+            let cut = records.firstIndex(of: "\u{1D}") ?? records.count
+            let problems = records[..<cut].compactMap { line -> VerificationProblem? in
+                let parts = line.split(separator: "\u{1F}", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                return parts.count == 2 ? VerificationProblem(object: parts[0], problem: parts[1]) : nil
+            }
+            if !problems.isEmpty {
+                return VerificationReport(path: path, problems: problems, checks: Array(records[min(cut + 1, records.count)...]), checkpoint: nil)
+            }
+            return examine(path: path)
         default: return examine(path: path)
         }
         return VerificationReport(path: path, problems: [VerificationProblem(object: "file", problem: problem)], checks: [], checkpoint: nil)
