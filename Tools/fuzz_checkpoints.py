@@ -309,6 +309,9 @@ LEGAL = {
     "/config@epochs": _int_in(1, 2**31 - 1), "/config@max_iterations": _int_in(0, (2**31 - 1) * 1024),
     "/config@eval_every": _int_in(0, 2**31 - 1), "/config@lr_decay_after": _int_in(0, 2**31 - 1),
     "/config@seq_length": _int_in(1, 65536), "/config@seed": _int_in(-2**63, 2**63 - 1),
+    # only reachable in a model-only file, where no tensor depends on them
+    "/config@batch_size": _int_in(1, 65536),
+    "/config@optimizer": lambda v: v["class"] == 3 and _text(v) in ("sgd", "adagrad", "rmsprop", "adam"),
     "/config@data_paths": lambda v: v["class"] == 3 and _text(v) is not None,
     "/config@val_data_paths": lambda v: v["class"] == 3 and _text(v) is not None,
     "/train@val_length": _int_in(0, 2**62), "/train@val_fingerprint": _fingerprint,

@@ -442,7 +442,8 @@ struct CheckpointReader {
         progress.charactersSeen = try int(train, "characters_seen", 0...maximum)
         progress.bestValidationLoss = try double(train, "best_val_loss") { !$0.isNaN && $0 >= 0 }
         progress.referenceLoss = try double(train, "reference_loss") { $0.isNaN || $0 >= 0 }
-        progress.elapsedSeconds = try double(train, "elapsed_seconds") { $0 >= 0 && $0.isFinite }
+        // At most about 30,000 years: programs turn it into whole seconds for display.
+        progress.elapsedSeconds = try double(train, "elapsed_seconds") { $0 >= 0 && $0 <= 1e12 }
         func fingerprint(_ name: String) throws(CheckpointError) -> UInt64 {
             guard let value = DataProvenance.parse(try string(train, name)) else {
                 throw invalid(train.attributePath(name, on: "."), "is not an fnv1a64 fingerprint")
