@@ -12,8 +12,13 @@ extension Checkpoint {
     /// `/config`, sane sizes, and finite weights (unless `allowNonFinite`, for inspecting a broken
     /// file, which also lets data whose CRC-32C does not match pass). Variable-length data is
     /// never read.
+    ///
+    /// The whole reading is rehearsed in a child process first (see `HDF5Rehearsal`): a file that
+    /// makes libhdf5 crash or hang is refused with one line, and the program survives it.
     public static func read(from path: String, allowNonFinite: Bool = false) throws(CheckpointError) -> Checkpoint {
-        try CheckpointReader(path: path, allowNonFinite: allowNonFinite).read()
+        let reader = CheckpointReader(path: path, allowNonFinite: allowNonFinite)
+        try reader.rehearse()
+        return try reader.read()
     }
 }
 
@@ -27,6 +32,14 @@ struct CheckpointReader {
         var typeClass: HDF5DatasetInfo.TypeClass { self == .float32 ? .float : .integer }
         var size: Int { self == .int64 || self == .uint64 ? 8 : 4 }
         var signed: Bool { self == .int64 || self == .float32 }
+        var standard: HDF5DatasetInfo.StandardType {
+            switch self {
+            case .float32: .float32LE
+            case .int64: .int64LE
+            case .uint32: .uint32LE
+            case .uint64: .uint64LE
+            }
+        }
         var name: String {
             switch self {
             case .float32: "float32"
@@ -39,6 +52,42 @@ struct CheckpointReader {
 
     func invalid(_ object: String, _ problem: String) -> CheckpointError {
         .invalid(path: path, object: object, problem: problem)
+    }
+
+    /// Reads the file in a forked child first. Returns when the child read it (or refused it
+    /// with an error, which is thrown here as the child worded it) without crashing.
+    func rehearse() throws(CheckpointError) {
+        let size = try checkFileBeforeOpening()
+        let outcome = HDF5Rehearsal.run(
+            deadline: HDF5Rehearsal.deadline(forFileOfSize: size), memory: HDF5Rehearsal.memoryAllowance(forFileOfSize: size)
+        ) {
+            do throws(CheckpointError) {
+                _ = try read()
+                return (0, "")
+            } catch {
+                return (1, error.encoded)
+            }
+        }
+        switch outcome {
+        case .skipped, .finished(status: 0, message: _):
+            return
+        case .finished(status: 1, let message):
+            throw CheckpointError(encoded: message) ?? .notACheckpoint(path: path, reason: message)
+        case .finished(let status, _):
+            throw .notACheckpoint(path: path, reason: "the child process reading it ended with status \(status)")
+        case .crashed(let signal):
+            throw .notACheckpoint(path: path, reason: Self.crashReason(signal))
+        case .timedOut(let seconds):
+            throw .notACheckpoint(path: path, reason: Self.timeoutReason(seconds))
+        }
+    }
+
+    static func crashReason(_ signal: Int32) -> String {
+        "libhdf5 crashed (\(HDF5Rehearsal.name(of: signal))) reading it in a child process: the file is damaged or made to harm its reader"
+    }
+
+    static func timeoutReason(_ seconds: Double) -> String {
+        "libhdf5 was still reading it after \(Int(seconds)) s in a child process: the file is damaged or made to harm its reader"
     }
 
     func read() throws(CheckpointError) -> Checkpoint {
@@ -60,8 +109,9 @@ struct CheckpointReader {
     }
 
     /// A regular file, of a sane size, that starts with HDF5's signature: libhdf5 does not get
-    /// to parse anything else.
-    func checkFileBeforeOpening() throws(CheckpointError) {
+    /// to parse anything else. Returns the file's size.
+    @discardableResult
+    func checkFileBeforeOpening() throws(CheckpointError) -> Int {
         var status = stat()
         guard stat(path, &status) == 0 else {
             throw .fileSystem(path: path, operation: "open the checkpoint", reason: String(cString: strerror(errno)))
@@ -80,19 +130,24 @@ struct CheckpointReader {
         guard signature == Data([0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) else {
             throw .notACheckpoint(path: path, reason: status.st_size == 0 ? "the file is empty" : "not an HDF5 file")
         }
+        return Int(status.st_size)
     }
 
     // MARK: Checked access
 
-    /// Every link of a group we read must be a hard link.
+    /// Every link of a group we read must be a hard link, and the only link to its object: a
+    /// second link (or a cycle) would let one object stand for another.
     func checkLinks(_ group: HDF5Group) throws(CheckpointError) {
-        let names: [String]
-        do { names = try group.linkNames() } catch { throw .hdf5(error) }
-        for name in names {
-            let kind: HDF5LinkKind
-            do { kind = try group.linkKind(name) } catch { throw .hdf5(error) }
+        let links: [(name: String, kind: HDF5LinkKind)]
+        do { links = try group.links() } catch { throw .hdf5(error) }
+        for (name, kind) in links {
             if kind != .hard {
                 throw invalid(group.child(name), "is a \(kind == .soft ? "soft" : kind == .external ? "external" : "user-defined") link; only plain objects are accepted")
+            }
+            let count: Int
+            do { count = try group.linkCount(name) } catch { throw .hdf5(error) }
+            if count != 1 {
+                throw invalid(group.child(name), "is one of \(count) links to the same object; every object has exactly one")
             }
         }
     }
@@ -132,12 +187,13 @@ struct CheckpointReader {
             throw invalid(where_, "\(error)")
         }
         if info.variableLength || info.typeClass != element.typeClass || info.typeSize != element.size
-            || !info.littleEndian || info.signed != element.signed
+            || !info.littleEndian || info.signed != element.signed || info.standardType != element.standard
         {
             throw invalid(where_, "has the wrong data type (\(element.name) little-endian expected)")
         }
-        if info.shape != shape {
-            throw invalid(where_, "has shape \(info.shape) where \(shape) is expected")
+        if info.shape != shape || !info.fixedSimpleSpace {
+            throw invalid(where_, info.fixedSimpleSpace ? "has shape \(info.shape) where \(shape) is expected"
+                : "has a scalar, empty or extendible dataspace where a fixed shape \(shape) is expected")
         }
         if !info.plainLayout || info.filterCount != 0 || info.externalFileCount != 0 {
             throw invalid(where_, "is stored chunked, filtered, virtual or in external files; only plain contiguous storage is accepted")
@@ -209,7 +265,7 @@ struct CheckpointReader {
         } catch {
             throw invalid(group.child(name), "\(error)")
         }
-        guard info.shape.count == 1, info.shape[0] <= limit else {
+        guard info.shape.count == 1, info.shape[0] <= limit, info.fixedSimpleSpace else {
             throw invalid(group.child(name), "has shape \(info.shape) where a list of at most \(limit) values is expected")
         }
         return info.shape[0]
@@ -222,7 +278,9 @@ struct CheckpointReader {
     func int(_ group: HDF5Group, _ name: String, _ range: ClosedRange<Int64>, on object: String = ".") throws(CheckpointError) -> Int64 {
         guard group.hasAttribute(name, on: object) else { throw attributeMissing(group, name, on: object) }
         let value: Int64
-        do { value = try group.int64Attribute(name, on: object) } catch { throw invalid(group.attributePath(name, on: object), "is not an integer") }
+        do { value = try group.int64Attribute(name, on: object) } catch {
+            throw invalid(group.attributePath(name, on: object), "is not an int64 scalar")
+        }
         guard range.contains(value) else {
             throw invalid(group.attributePath(name, on: object), "is \(value), outside \(range.lowerBound)...\(range.upperBound)")
         }
@@ -232,7 +290,9 @@ struct CheckpointReader {
     func double(_ group: HDF5Group, _ name: String, _ check: (Double) -> Bool = { $0.isFinite }, on object: String = ".") throws(CheckpointError) -> Double {
         guard group.hasAttribute(name, on: object) else { throw attributeMissing(group, name, on: object) }
         let value: Double
-        do { value = try group.doubleAttribute(name, on: object) } catch { throw invalid(group.attributePath(name, on: object), "is not a floating-point number") }
+        do { value = try group.doubleAttribute(name, on: object) } catch {
+            throw invalid(group.attributePath(name, on: object), "is not a float64 scalar")
+        }
         guard check(value) else { throw invalid(group.attributePath(name, on: object), "has the impossible value \(value)") }
         return value
     }
@@ -317,7 +377,9 @@ struct CheckpointReader {
             parameters: parameters, training: training)
     }
 
-    func readTraining(_ root: HDF5Group, _ c: HDF5Group, _ config: ModelConfig, _ table: ParameterTable) throws(CheckpointError) -> TrainingState {
+    /// The training settings of `/config` (the `/config` part of `readTraining`; also used by
+    /// the verifier on model-only checkpoints that still carry them).
+    func trainingOptions(_ c: HDF5Group) throws(CheckpointError) -> TrainingOptions {
         let positive: (Double) -> Bool = { $0 > 0 && $0.isFinite }
         let unitInterval: (Double) -> Bool = { $0 >= 0 && $0 < 1 }
         let kind = try choice(c, "optimizer", OptimizerKind.self)
@@ -337,6 +399,18 @@ struct CheckpointReader {
             maxIterations: Int(try int(c, "max_iterations", 0...Int64(Int32.max) * 1024)),
             evalEvery: Int(try int(c, "eval_every", 0...Int64(Int32.max))),
             seed: UInt64(bitPattern: try int(c, "seed", Int64.min...Int64.max)))
+        _ = try string(c, "data_paths")
+        _ = try string(c, "val_data_paths")
+        _ = try double(c, "val_fraction", unitInterval)
+        return options
+    }
+
+    func readTraining(_ root: HDF5Group, _ c: HDF5Group, _ config: ModelConfig, _ table: ParameterTable) throws(CheckpointError) -> TrainingState {
+        let positive: (Double) -> Bool = { $0 > 0 && $0.isFinite }
+        let unitInterval: (Double) -> Bool = { $0 >= 0 && $0 < 1 }
+        let options = try trainingOptions(c)
+        let kind = options.optimizer.kind
+        let optimizerSettings = options.optimizer
         let batch = options.batchSize
         guard config.layers * batch * config.hiddenSize <= Checkpoint.maximumParameterCount else {
             throw invalid("/config", "hidden state of \(config.layers) x \(batch) x \(config.hiddenSize) is too large")
@@ -368,7 +442,8 @@ struct CheckpointReader {
         progress.charactersSeen = try int(train, "characters_seen", 0...maximum)
         progress.bestValidationLoss = try double(train, "best_val_loss") { !$0.isNaN && $0 >= 0 }
         progress.referenceLoss = try double(train, "reference_loss") { $0.isNaN || $0 >= 0 }
-        progress.elapsedSeconds = try double(train, "elapsed_seconds") { $0 >= 0 && $0.isFinite }
+        // At most about 30,000 years: programs turn it into whole seconds for display.
+        progress.elapsedSeconds = try double(train, "elapsed_seconds") { $0 >= 0 && $0 <= 1e12 }
         func fingerprint(_ name: String) throws(CheckpointError) -> UInt64 {
             guard let value = DataProvenance.parse(try string(train, name)) else {
                 throw invalid(train.attributePath(name, on: "."), "is not an fnv1a64 fingerprint")
@@ -409,5 +484,38 @@ struct CheckpointReader {
         return TrainingState(
             options: options, data: data, progress: progress, optimizerStep: step, learningRate: learningRate,
             optimizerSlots: slots, hidden: hidden, cell: cell, random: random)
+    }
+}
+
+extension CheckpointError {
+    private static let separator: Character = "\u{1F}"
+
+    /// The error as one string, to pass from a rehearsal's child process to its parent.
+    var encoded: String {
+        let fields: [String]
+        switch self {
+        case .fileSystem(let path, let operation, let reason): fields = ["fileSystem", path, operation, reason]
+        case .hdf5(let e): fields = ["hdf5", e.call, e.object, e.file, e.message]
+        case .notACheckpoint(let path, let reason): fields = ["notACheckpoint", path, reason]
+        case .newerVersion(let path, let version): fields = ["newerVersion", path, String(version)]
+        case .invalid(let path, let object, let problem): fields = ["invalid", path, object, problem]
+        case .notResumable(let path): fields = ["notResumable", path]
+        }
+        return fields.joined(separator: String(Self.separator))
+    }
+
+    init?(encoded: String) {
+        let f = encoded.split(separator: Self.separator, omittingEmptySubsequences: false).map(String.init)
+        switch (f.first, f.count) {
+        case ("fileSystem", 4): self = .fileSystem(path: f[1], operation: f[2], reason: f[3])
+        case ("hdf5", 5): self = .hdf5(HDF5Error(call: f[1], object: f[2], file: f[3], message: f[4]))
+        case ("notACheckpoint", 3): self = .notACheckpoint(path: f[1], reason: f[2])
+        case ("newerVersion", 3):
+            guard let version = Int64(f[2]) else { return nil }
+            self = .newerVersion(path: f[1], version: version)
+        case ("invalid", 4): self = .invalid(path: f[1], object: f[2], problem: f[3])
+        case ("notResumable", 2): self = .notResumable(path: f[1])
+        default: return nil
+        }
     }
 }

@@ -1,4 +1,5 @@
 import CHDF5
+import COpenBLAS
 import Foundation
 
 /// A failed libhdf5 call: which call, on which object of which file, and the innermost message
@@ -54,12 +55,20 @@ enum HDF5ObjectKind { case group, dataset, other }
 /// Everything about a dataset that can be checked before its data is read.
 struct HDF5DatasetInfo: Equatable {
     enum TypeClass { case integer, float, string, other }
+    /// The file types a checkpoint's datasets may have, compared with `H5Tequal` (every field:
+    /// size, order, precision, offset, padding, sign or the float's bit layout). Reading a type
+    /// equal to the native memory type copies bytes without libhdf5's conversion code.
+    enum StandardType { case float32LE, int64LE, uint32LE, uint64LE }
     var typeClass: TypeClass
+    /// The standard type the file type equals, if any.
+    var standardType: StandardType?
     var typeSize: Int
     var littleEndian: Bool
     var signed: Bool
     var variableLength: Bool
     var shape: [Int]
+    /// A simple dataspace (not scalar, not null) whose maximum extent is its extent.
+    var fixedSimpleSpace: Bool
     /// Compact or contiguous storage (not chunked, not virtual).
     var plainLayout: Bool
     var filterCount: Int
@@ -231,24 +240,56 @@ final class HDF5Group {
         return HDF5Group(locationID: g, path: child(name), file: file, owned: true)
     }
 
-    /// The names of the links in this group, in name order.
-    func linkNames() throws(HDF5Error) -> [String] {
+    /// The links of this group and their kinds, in name order.
+    ///
+    /// Listed with `H5Literate` in the name index's native order, then sorted here: asking libhdf5
+    /// for names in increasing order (`H5Lget_name_by_idx` with `H5_ITER_INC`) makes it build a
+    /// table of every link of a densely stored group, and libhdf5 1.10 frees that table's
+    /// unfilled entries when a damaged link stops the building (`free(): invalid pointer` in
+    /// `H5G__link_release_table`). The native order walks the B-tree without a table.
+    func links() throws(HDF5Error) -> [(name: String, kind: HDF5LinkKind)] {
         var info = H5G_info_t()
         if H5Gget_info(id, &info) < 0 { throw failure("H5Gget_info") }
-        guard info.nlinks <= 100_000 else {
+        guard info.nlinks <= Self.maximumLinks else {
             throw HDF5Error(call: "H5Gget_info", object: path, file: file, message: "\(info.nlinks) links")
         }
-        var names: [String] = []
-        for index in 0..<info.nlinks {
-            let length = H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, chdf5_p_default())
-            if length < 0 || length > 4096 { throw failure("H5Lget_name_by_idx") }
-            var buffer = [CChar](repeating: 0, count: Int(length) + 1)
-            if H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, chdf5_p_default()) < 0 {
-                throw failure("H5Lget_name_by_idx")
+        final class Box { var links: [(name: String, kind: HDF5LinkKind)] = []; var tooLong = false }
+        let box = Box()
+        let visit: H5L_iterate_t = { _, name, linkInfo, data in
+            guard let name, let linkInfo, let data else { return -1 }
+            let box = Unmanaged<Box>.fromOpaque(data).takeUnretainedValue()
+            let length = strnlen(name, 4097)
+            guard length <= 4096, box.links.count < HDF5Group.maximumLinks else { box.tooLong = true; return -1 }
+            let kind: HDF5LinkKind
+            switch linkInfo.pointee.type {
+            case H5L_TYPE_HARD: kind = .hard
+            case H5L_TYPE_SOFT: kind = .soft
+            case H5L_TYPE_EXTERNAL: kind = .external
+            default: kind = .other
             }
-            names.append(String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            let bytes = UnsafeRawBufferPointer(start: name, count: length)
+            box.links.append((String(decoding: bytes, as: UTF8.self), kind))
+            return 0
         }
-        return names
+        var index: hsize_t = 0
+        let status = withExtendedLifetime(box) {
+            H5Literate(id, H5_INDEX_NAME, H5_ITER_NATIVE, &index, visit, Unmanaged.passUnretained(box).toOpaque())
+        }
+        if box.tooLong {
+            throw HDF5Error(call: "H5Literate", object: path, file: file, message: "a link name or count beyond any checkpoint's")
+        }
+        if status < 0 { throw failure("H5Literate") }
+        guard box.links.count == Int(info.nlinks) else {
+            throw HDF5Error(call: "H5Literate", object: path, file: file, message: "\(box.links.count) links listed of \(info.nlinks)")
+        }
+        return box.links.sorted { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
+    }
+
+    static let maximumLinks = 100_000
+
+    /// The names of the links in this group, in name order.
+    func linkNames() throws(HDF5Error) -> [String] {
+        try links().map(\.name)
     }
 
     func hasLink(_ name: String) -> Bool {
@@ -266,6 +307,16 @@ final class HDF5Group {
         case H5L_TYPE_EXTERNAL: return .external
         default: return .other
         }
+    }
+
+    /// How many hard links lead to the object `name` names (1 in every file this toolkit writes:
+    /// a second link would let one tensor's data stand for another's). Only call for hard links.
+    func linkCount(_ name: String) throws(HDF5Error) -> Int {
+        var info = H5O_info_t()
+        if H5Oget_info_by_name2(id, name, &info, UInt32(H5O_INFO_BASIC), chdf5_p_default()) < 0 {
+            throw failure("H5Oget_info_by_name2", name)
+        }
+        return Int(info.rc)
     }
 
     /// Only call for hard links: following a soft or external link is what the caller avoids.
@@ -358,20 +409,30 @@ final class HDF5Group {
         default: typeClass = .other
         }
         let variable = typeClass == .string ? H5Tis_variable_str(type) != 0 : false
+        var standardType: HDF5DatasetInfo.StandardType?
+        for (candidate, standard) in [
+            (chdf5_t_ieee_f32le(), HDF5DatasetInfo.StandardType.float32LE), (chdf5_t_std_i64le(), .int64LE),
+            (chdf5_t_std_u32le(), .uint32LE), (chdf5_t_std_u64le(), .uint64LE),
+        ] where H5Tequal(type, candidate) > 0 {
+            standardType = standard
+        }
+        H5Eclear2(chdf5_e_default())
         let rank = H5Sget_simple_extent_ndims(space)
         if rank < 0 || rank > 32 { throw failure("H5Sget_simple_extent_ndims", name) }
         var dims = [hsize_t](repeating: 0, count: Int(rank))
-        if rank > 0 && H5Sget_simple_extent_dims(space, &dims, nil) < 0 {
+        var maximum = [hsize_t](repeating: 0, count: Int(rank))
+        if rank > 0 && H5Sget_simple_extent_dims(space, &dims, &maximum) < 0 {
             throw failure("H5Sget_simple_extent_dims", name)
         }
         let layout = H5Pget_layout(plist)
         let filters = H5Pget_nfilters(plist)
         let externals = H5Pget_external_count(plist)
         return HDF5DatasetInfo(
-            typeClass: typeClass, typeSize: H5Tget_size(type),
+            typeClass: typeClass, standardType: standardType, typeSize: H5Tget_size(type),
             littleEndian: typeClass == .integer || typeClass == .float ? H5Tget_order(type) == H5T_ORDER_LE : true,
             signed: typeClass == .integer ? H5Tget_sign(type) == H5T_SGN_2 : true,
             variableLength: variable, shape: dims.map { Int(clamping: $0) },
+            fixedSimpleSpace: H5Sget_simple_extent_type(space) == H5S_SIMPLE && dims == maximum,
             plainLayout: layout == H5D_CONTIGUOUS || layout == H5D_COMPACT,
             filterCount: Int(filters), externalFileCount: Int(externals),
             storageSize: Int(clamping: H5Dget_storage_size(dataset)))
@@ -471,9 +532,48 @@ final class HDF5Group {
         return result > 0
     }
 
-    /// Opens an attribute and checks it is a scalar of the given class before reading.
+    /// Everything libhdf5 tells about an object's header (`H5O_INFO_ALL`, as h5py asks for it:
+    /// this reads the header, and the heaps and B-trees of its attributes), and its number of
+    /// attributes.
+    func objectHeaderAttributeCount(_ name: String = ".") throws(HDF5Error) -> Int {
+        var info = H5O_info_t()
+        if H5Oget_info_by_name2(id, name, &info, UInt32(H5O_INFO_BASIC | H5O_INFO_TIME | H5O_INFO_NUM_ATTRS | H5O_INFO_HDR | H5O_INFO_META_SIZE), chdf5_p_default()) < 0 {
+            throw HDF5.failure("H5Oget_info_by_name2", name == "." ? path : child(name), file)
+        }
+        return Int(clamping: info.num_attrs)
+    }
+
+    /// The names of the attributes of the object `object` names (in the index's native order,
+    /// for the reason given at `links()`); listing decodes every attribute's header.
+    func attributeNames(on object: String = ".") throws(HDF5Error) -> [String] {
+        final class Box { var names: [String] = []; var tooMany = false }
+        let box = Box()
+        let visit: H5A_operator2_t = { _, name, _, data in
+            guard let name, let data else { return -1 }
+            let box = Unmanaged<Box>.fromOpaque(data).takeUnretainedValue()
+            let length = strnlen(name, 4097)
+            guard length <= 4096, box.names.count < HDF5Group.maximumLinks else { box.tooMany = true; return -1 }
+            box.names.append(String(decoding: UnsafeRawBufferPointer(start: name, count: length), as: UTF8.self))
+            return 0
+        }
+        var index: hsize_t = 0
+        let status = withExtendedLifetime(box) {
+            H5Aiterate_by_name(
+                id, object, H5_INDEX_NAME, H5_ITER_NATIVE, &index, visit, Unmanaged.passUnretained(box).toOpaque(),
+                chdf5_p_default())
+        }
+        if box.tooMany {
+            throw HDF5Error(call: "H5Aiterate_by_name", object: object == "." ? path : child(object), file: file, message: "an attribute name or count beyond any checkpoint's")
+        }
+        if status < 0 { throw HDF5.failure("H5Aiterate_by_name", object == "." ? path : child(object), file) }
+        return box.names.sorted()
+    }
+
+    /// Opens an attribute and checks, before reading it, that it is a scalar of the given class
+    /// and, when given, equal to the given standard file type (which is then read without
+    /// conversion).
     private func withAttribute<T>(
-        _ name: String, on object: String, expecting expected: H5T_class_t,
+        _ name: String, on object: String, expecting expected: H5T_class_t, exactly standard: hid_t? = nil,
         _ body: (hid_t, hid_t) throws(HDF5Error) -> T
     ) throws(HDF5Error) -> T {
         let where_ = attributePath(name, on: object)
@@ -485,10 +585,11 @@ final class HDF5Group {
         defer { H5Tclose(type) }
         let space = H5Aget_space(attribute)
         if space < 0 { throw HDF5.failure("H5Aget_space", where_, file) }
-        let points = H5Sget_simple_extent_npoints(space)
+        let scalar = H5Sget_simple_extent_type(space) == H5S_SCALAR
         H5Sclose(space)
         let typeClass = H5Tget_class(type)
-        guard typeClass == expected, points == 1 else {
+        guard typeClass == expected, scalar, standard.map({ H5Tequal(type, $0) > 0 }) ?? true else {
+            H5Eclear2(chdf5_e_default())
             throw HDF5Error(call: "H5Aread", object: where_, file: file, message: "not a scalar of the expected type")
         }
         if typeClass == H5T_STRING && H5Tis_variable_str(type) != 0 {
@@ -498,7 +599,7 @@ final class HDF5Group {
     }
 
     func int64Attribute(_ name: String, on object: String = ".") throws(HDF5Error) -> Int64 {
-        try withAttribute(name, on: object, expecting: H5T_INTEGER) { (attribute, _) throws(HDF5Error) in
+        try withAttribute(name, on: object, expecting: H5T_INTEGER, exactly: chdf5_t_std_i64le()) { (attribute, _) throws(HDF5Error) in
             var value: Int64 = 0
             if H5Aread(attribute, chdf5_t_native_int64(), &value) < 0 {
                 throw HDF5.failure("H5Aread", attributePath(name, on: object), file)
@@ -508,7 +609,7 @@ final class HDF5Group {
     }
 
     func doubleAttribute(_ name: String, on object: String = ".") throws(HDF5Error) -> Double {
-        try withAttribute(name, on: object, expecting: H5T_FLOAT) { (attribute, _) throws(HDF5Error) in
+        try withAttribute(name, on: object, expecting: H5T_FLOAT, exactly: chdf5_t_ieee_f64le()) { (attribute, _) throws(HDF5Error) in
             var value = 0.0
             if H5Aread(attribute, chdf5_t_native_double(), &value) < 0 {
                 throw HDF5.failure("H5Aread", attributePath(name, on: object), file)
@@ -534,7 +635,176 @@ final class HDF5Group {
                 throw HDF5.failure("H5Aread", attributePath(name, on: object), file)
             }
             while let last = bytes.last, last == 0 { bytes.removeLast() }
-            return String(decoding: bytes, as: UTF8.self)
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw HDF5Error(call: "H5Aread", object: attributePath(name, on: object), file: file, message: "not valid UTF-8")
+            }
+            return text
         }
     }
 }
+
+/// Runs libhdf5's work on an untrusted file first in a forked child process (a rehearsal), so
+/// that a crash or a hang inside libhdf5 kills the child, not the program.
+///
+/// libhdf5 1.10 frees memory it never initialised when it fails to decode some damaged object
+/// headers: the link tables built to list a group (`H5G__link_release_table`), the attribute
+/// tables built to list an object's attributes (`H5A__attr_release_table`), and attribute
+/// messages left half-decoded, which it frees when the file is closed (`H5A__close` under
+/// `H5F_try_close`). No check made before opening the file can rule these out, since they are
+/// reached by decoding the headers the checks need. The rehearsal runs the whole procedure
+/// (opening, every check and every read) in the child; the caller repeats it only when the
+/// child finished normally, and reports a crash or a timeout as a damaged file otherwise.
+///
+/// Costs one `fork` and the work twice. `CHARRNN_HDF5_REHEARSAL=0` in the environment turns it
+/// off (to debug libhdf5 in-process).
+enum HDF5Rehearsal {
+    /// What became of the child.
+    enum Outcome: Equatable {
+        /// It finished: the body's status and message.
+        case finished(status: Int32, message: String)
+        /// It was killed by this signal (libhdf5 crashed).
+        case crashed(signal: Int32)
+        /// It ran past the deadline and was killed.
+        case timedOut(seconds: Double)
+        /// No rehearsal was made (turned off, already inside a child, or fork failed).
+        case skipped
+    }
+
+    /// True in the child, whose own nested reads need no rehearsal.
+    nonisolated(unsafe) static var inChild = false
+
+    static var enabled: Bool {
+        !inChild && ProcessInfo.processInfo.environment["CHARRNN_HDF5_REHEARSAL"] != "0" && noThreadsOfOurs
+    }
+
+    /// Whether the process runs no threads besides the main one and OpenBLAS's idle server
+    /// threads (started when the library loads: at most one fewer than the processors, or than
+    /// the threads it was told to use). A child forked from a process whose other threads run Swift code inherits
+    /// every lock they held at that moment and can wait for ever on one: test runners met that.
+    /// The programs read their checkpoints before they start threads, so they are guarded; a
+    /// read from within a running training loop or a test runner is not.
+    static var noThreadsOfOurs: Bool {
+        #if os(Linux)
+            guard let directory = opendir("/proc/self/task") else { return false }
+            defer { closedir(directory) }
+            var threads = 0
+            while let entry = readdir(directory) {
+                if entry.pointee.d_name.0 != UInt8(ascii: ".") { threads += 1 }
+            }
+            return threads <= max(1, Int(openblas_get_num_procs()), Int(openblas_get_num_threads()))
+        #else
+            return false
+        #endif
+    }
+
+    /// The time a child gets: generous for large files (the body reads all their data); a small
+    /// checkpoint takes milliseconds.
+    static func deadline(forFileOfSize size: Int) -> Double { 5 + Double(size) / 25_000_000 }
+
+    /// The address space a child may grow by: room for reading the file's data a few times over.
+    /// A crafted B-tree or heap header can make libhdf5 allocate and clear gigabytes before it
+    /// notices anything wrong (`H5B2__hdr_init`); under the limit the allocation fails at once.
+    static func memoryAllowance(forFileOfSize size: Int) -> Int { (1 << 30) + 4 * size }
+
+    /// Forks; the child runs `body` (a status and a short message for the parent), with its
+    /// standard output and error sent to /dev/null, crashes left to the default action (no
+    /// backtrace) and its address space limited to what it has plus `allowance` bytes, and
+    /// leaves with `_exit`. The corresponding C function is `fork`.
+    static func run(
+        deadline seconds: Double, memory allowance: Int, _ body: () -> (status: Int32, message: String)
+    ) -> Outcome {
+        guard enabled else { return .skipped }
+        var fds: [Int32] = [-1, -1]
+        // Close-on-exec: a program another thread starts meanwhile must not hold the pipe open.
+        // The address space now (the first field of /proc/self/statm, in pages) plus the allowance.
+        let addressSpace = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8))
+            .flatMap { Int($0.prefix { $0.isNumber }) }
+            .map { $0 * Int(sysconf(Int32(_SC_PAGESIZE))) + allowance }
+        guard pipe(&fds) == 0 else { return .skipped }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let pid = fork()
+        if pid < 0 {
+            close(fds[0])
+            close(fds[1])
+            return .skipped
+        }
+        if pid == 0 {
+            inChild = true
+            close(fds[0])
+            let null = open("/dev/null", O_RDWR)
+            if null >= 0 {
+                dup2(null, 1)
+                dup2(null, 2)
+            }
+            for sig in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS] { signal(sig, SIG_DFL) }
+            if let addressSpace {
+                var limit = rlimit(rlim_cur: rlim_t(addressSpace), rlim_max: rlim_t(addressSpace))
+                setrlimit(RLIMIT_AS_VALUE, &limit)
+            }
+            let (status, message) = body()
+            let bytes = Array(message.utf8.prefix(1 << 20))
+            var written = 0
+            while written < bytes.count {
+                let n = bytes[written...].withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
+                if n <= 0 { break }
+                written += n
+            }
+            _exit(status)
+        }
+        close(fds[1])
+        defer { close(fds[0]) }
+        _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
+        let start = Date()
+        var message: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        func drain() {
+            while true {
+                let n = buffer.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
+                if n <= 0 { return }
+                message += buffer[0..<n]
+            }
+        }
+        // Wait for the child itself (not for the pipe's end, which a child forked by another
+        // thread meanwhile may still hold), reading its message as it comes.
+        var status: Int32 = 0
+        var timedOut = false
+        while true {
+            drain()
+            let done = waitpid(pid, &status, WNOHANG)
+            if done == pid || (done < 0 && errno != EINTR) { break }
+            if Date().timeIntervalSince(start) > seconds {
+                timedOut = true
+                kill(pid, SIGKILL)
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                break
+            }
+            var poller = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
+            _ = poll(&poller, 1, 2)
+        }
+        drain()
+        if timedOut { return .timedOut(seconds: seconds) }
+        let signalNumber = status & 0x7F
+        if signalNumber != 0 && signalNumber != 0x7F { return .crashed(signal: signalNumber) }
+        return .finished(status: (status >> 8) & 0xFF, message: String(decoding: message, as: UTF8.self))
+    }
+
+    /// A signal's name: "SIGSEGV".
+    static func name(of signal: Int32) -> String {
+        switch signal {
+        case SIGSEGV: "SIGSEGV"
+        case SIGBUS: "SIGBUS"
+        case SIGILL: "SIGILL"
+        case SIGFPE: "SIGFPE"
+        case SIGABRT: "SIGABRT"
+        case SIGTRAP: "SIGTRAP"
+        case SIGKILL: "SIGKILL"
+        default: "signal \(signal)"
+        }
+    }
+}
+
+#if os(Linux)
+    private let RLIMIT_AS_VALUE = __rlimit_resource_t(RLIMIT_AS.rawValue)
+#else
+    private let RLIMIT_AS_VALUE = RLIMIT_AS
+#endif
