@@ -5,7 +5,7 @@ SWIFT_RELEASE = swift build -c release
 BIN = .build/release
 PREFIX ?= /usr/local
 
-.PHONY: deps build test demo bench install uninstall clean
+.PHONY: deps build test demo bench install install-files uninstall clean
 
 deps:
 	@bash Tools/install-deps.sh
@@ -13,10 +13,15 @@ deps:
 build: deps
 	$(SWIFT_RELEASE)
 
-# Tests train models, so they run in release with testing enabled.
+# Tests train models, so they run in release with testing enabled. Afterwards the programs just
+# built are installed into a temporary prefix and run from there.
 test: deps
 	swift build -c release -Xswiftc -enable-testing
 	swift test -c release -Xswiftc -enable-testing
+	@prefix=$$(mktemp -d) && $(MAKE) --no-print-directory install-files PREFIX=$$prefix && \
+		for p in $(PROGRAMS); do $$prefix/bin/$$p --version >/dev/null || exit 1; \
+		test -s $$prefix/share/bash-completion/completions/$$p || exit 1; done && \
+		rm -rf $$prefix && echo "install check: the three programs install and run"
 
 demo: build
 	@bash Tools/demo.sh
@@ -26,7 +31,9 @@ bench: build
 
 # The three programs into $(PREFIX)/bin, with bash, zsh and fish completions.
 PROGRAMS = rnn-train rnn-play rnn-inspect
-install: build
+install: build install-files
+
+install-files:
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	for p in $(PROGRAMS); do \
