@@ -74,8 +74,8 @@ struct PlayCommand: ParsableCommand {
     @Flag(help: "With --score: print the scores as JSON.")
     var json = false
 
-    @Option(help: "Threads for the matrix products.")
-    var threads = 1
+    @Option(help: "Threads for generation and scoring (small models use one whatever this says).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
         if length < 0 { throw ValidationError("--length must not be negative") }

@@ -44,6 +44,9 @@ struct Bench: ParsableCommand {
         let k = max(1, steps / 10)
         let loss = losses.suffix(k).reduce(0, +) / Double(k)
 
+        // OpenBLAS's server threads spin for a while after the last threaded product and would
+        // compete with generation's own threads; rnn-play starts without training, so let them rest.
+        usleep(500_000)
         var sampleRate = 0.0
         if sampleLength > 0 {
             let generator = Generator(model: trainer.model)

@@ -19,8 +19,8 @@ public final class Generator: @unchecked Sendable {
     private let decoderWeight: Buffer<Float>
     private let decoderBias: Buffer<Float>
     private var parity = 0
-    private var embedded: Buffer<Float>
     private var tokenScratch: [Int32]
+    private let encoderOffset: Int?
     /// [B, V]: the next-token logits after each step.
     public let logits: Buffer<Float>
 
@@ -77,7 +77,7 @@ public final class Generator: @unchecked Sendable {
         decoderParts = (0..<parts).map { WorkerPool.share(of: v, part: $0, of: parts) }
         decoderWeight = Buffer(count: v * h)
         decoderBias = Buffer(count: v)
-        embedded = Buffer(count: batch * config.embeddingSize)
+        encoderOffset = model.network.table["encoder.weight"]?.offset
         tokenScratch = Array(repeating: 0, count: batch)
         logits = Buffer(count: batch * v)
         for k in 0..<config.layers {
@@ -170,68 +170,71 @@ public final class Generator: @unchecked Sendable {
     /// `logits` ([B, V]).
     public func step(_ tokens: UnsafePointer<Int32>) {
         let current = parity, next = 1 - parity
-        let h = config.hiddenSize, g = config.cell.gateCount, v = config.vocabSize, b = batch
-        if config.usesEmbedding {
+        if let encoderOffset {
             let e = config.embeddingSize, plan = layers[0]
-            let encoder = network.parameters.base + network.table.spec("encoder.weight").offset
-            for r in 0..<b { (plan.rows[current].base + r * plan.width).update(from: encoder + Int(tokens[r]) * e, count: e) }
+            let encoder = network.parameters.base + encoderOffset
+            for r in 0..<batch { (plan.rows[current].base + r * plan.width).update(from: encoder + Int(tokens[r]) * e, count: e) }
         }
-        let work = { [self] (thread: Int) in
-            for k in 0..<layers.count {
-                if k > 0 { pool.barrier() }  // a no-op for a one-thread pool
-                guard thread < parts else { continue }
-                let plan = layers[k], part = plan.parts[thread]
-                let u = part.units.count, first = part.units.lowerBound
-                let rows = plan.rows[current].base, newRows = plan.rows[next].base
-                let gates = part.gates.base
+        BLASThreads.singleThreaded { pool.run { stepPart($0, tokens, current: current, next: next) } }
+        parity = next
+    }
+
+    /// One thread's share of a step: its units of every layer (the threads meet after each layer),
+    /// then its rows of the decoder.
+    private func stepPart(_ thread: Int, _ tokens: UnsafePointer<Int32>, current: Int, next: Int) {
+        let h = config.hiddenSize, g = config.cell.gateCount, v = config.vocabSize, b = batch
+        for k in 0..<layers.count {
+            if k > 0 { pool.barrier() }  // a no-op for a one-thread pool
+            guard thread < parts else { continue }
+            let plan = layers[k], part = plan.parts[thread]
+            let u = part.units.count, first = part.units.lowerBound
+            let rows = plan.rows[current].base, newRows = plan.rows[next].base
+            let gates = part.gates.base
+            if plan.inputSize == 0 {
+                for r in 0..<b { (gates + r * g * u).update(from: part.lookup.base + Int(tokens[r]) * g * u, count: g * u) }
+            }
+            switch config.cell {
+            case .rnn, .lstm:
                 if plan.inputSize == 0 {
-                    for r in 0..<b { (gates + r * g * u).update(from: part.lookup.base + Int(tokens[r]) * g * u, count: g * u) }
+                    product(rows, lda: plan.width, part.weights.base, n: g * u, k: h, into: gates, ldc: g * u, accumulate: true)
+                } else {
+                    product(rows, lda: plan.width, part.weights.base, n: g * u, k: plan.width, into: gates, ldc: g * u, accumulate: false)
                 }
-                switch config.cell {
-                case .rnn, .lstm:
-                    if plan.inputSize == 0 {
-                        product(rows, lda: plan.width, part.weights.base, n: g * u, k: h, into: gates, ldc: g * u, accumulate: true)
-                    } else {
-                        product(rows, lda: plan.width, part.weights.base, n: g * u, k: plan.width, into: gates, ldc: g * u, accumulate: false)
-                    }
-                    if config.cell == .rnn {
-                        RNNCell.forward(gates: gates, bias: part.bias.base, next: newRows + plan.inputSize + first,
-                                        batch: b, hidden: u, stateStride: plan.width)
-                    } else {
-                        let c = plan.cell.base + plan.inputSize + first
-                        LSTMCell.forward(gates: gates, bias: part.bias.base, previousCell: c, nextCell: c,
-                                         tanhCell: part.tanhCell.base, next: newRows + plan.inputSize + first,
-                                         batch: b, hidden: u, stateStride: plan.width)
-                    }
-                case .gru:
-                    if plan.inputSize > 0 {
-                        product(rows, lda: plan.width, part.inputWeights.base, n: g * u, k: plan.inputSize, into: gates, ldc: g * u, accumulate: false)
-                    }
-                    product(rows + plan.inputSize, lda: plan.width, part.weights.base, n: g * u, k: h,
-                            into: part.recurrentGates.base, ldc: g * u, accumulate: false)
-                    GRUCell.forward(inputGates: gates, recurrentGates: part.recurrentGates.base, biasIH: part.bias.base,
-                                    biasHH: part.recurrentBias.base, previous: rows + plan.inputSize + first,
-                                    next: newRows + plan.inputSize + first, batch: b, hidden: u, stateStride: plan.width)
+                if config.cell == .rnn {
+                    RNNCell.forward(gates: gates, bias: part.bias.base, next: newRows + plan.inputSize + first,
+                                    batch: b, hidden: u, stateStride: plan.width)
+                } else {
+                    let c = plan.cell.base + plan.inputSize + first
+                    LSTMCell.forward(gates: gates, bias: part.bias.base, previousCell: c, nextCell: c,
+                                     tanhCell: part.tanhCell.base, next: newRows + plan.inputSize + first,
+                                     batch: b, hidden: u, stateStride: plan.width)
                 }
-                if k + 1 < layers.count {
-                    // This layer's new h is the next layer's input in this step.
-                    let target = layers[k + 1].rows[current].base, targetWidth = layers[k + 1].width
-                    for r in 0..<b {
-                        (target + r * targetWidth + first).update(from: newRows + r * plan.width + plan.inputSize + first, count: u)
-                    }
+            case .gru:
+                if plan.inputSize > 0 {
+                    product(rows, lda: plan.width, part.inputWeights.base, n: g * u, k: plan.inputSize, into: gates, ldc: g * u, accumulate: false)
+                }
+                product(rows + plan.inputSize, lda: plan.width, part.weights.base, n: g * u, k: h,
+                        into: part.recurrentGates.base, ldc: g * u, accumulate: false)
+                GRUCell.forward(inputGates: gates, recurrentGates: part.recurrentGates.base, biasIH: part.bias.base,
+                                biasHH: part.recurrentBias.base, previous: rows + plan.inputSize + first,
+                                next: newRows + plan.inputSize + first, batch: b, hidden: u, stateStride: plan.width)
+            }
+            if k + 1 < layers.count {
+                // This layer's new h is the next layer's input in this step.
+                let target = layers[k + 1].rows[current].base, targetWidth = layers[k + 1].width
+                for r in 0..<b {
+                    (target + r * targetWidth + first).update(from: newRows + r * plan.width + plan.inputSize + first, count: u)
                 }
             }
-            pool.barrier()
-            guard thread < parts else { return }
-            let top = layers[layers.count - 1]
-            let vocabulary = decoderParts[thread]
-            let out = logits.base + vocabulary.lowerBound
-            for r in 0..<b { (out + r * v).update(from: decoderBias.base + vocabulary.lowerBound, count: vocabulary.count) }
-            product(top.rows[next].base + top.inputSize, lda: top.width, decoderWeight.base + vocabulary.lowerBound * h,
-                    n: vocabulary.count, k: h, into: out, ldc: v, accumulate: true)
         }
-        BLASThreads.singleThreaded { pool.run(work) }
-        parity = next
+        pool.barrier()
+        guard thread < parts else { return }
+        let top = layers[layers.count - 1]
+        let vocabulary = decoderParts[thread]
+        let out = logits.base + vocabulary.lowerBound
+        for r in 0..<b { (out + r * v).update(from: decoderBias.base + vocabulary.lowerBound, count: vocabulary.count) }
+        product(top.rows[next].base + top.inputSize, lda: top.width, decoderWeight.base + vocabulary.lowerBound * h,
+                n: vocabulary.count, k: h, into: out, ldc: v, accumulate: true)
     }
 
     /// Batch-1 convenience: feeds one token, returns the logits.
