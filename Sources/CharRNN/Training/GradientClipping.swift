@@ -11,12 +11,24 @@ public enum ClipMode: String, CaseIterable, Codable, Sendable {
 @discardableResult
 func clipGradients<S: ModelScalar>(_ gradients: Buffer<S>, mode: ClipMode, threshold: Double) -> Double {
     let g = gradients.base, n = gradients.count
-    var sumOfSquares = 0.0
-    for i in 0..<n {
-        let x = Double(g[i])
-        sumOfSquares += x * x
+    // Eight partial sums in double precision: independent chains the compiler can vectorise.
+    var partial = [Double](repeating: 0, count: 8)
+    var i = 0
+    partial.withUnsafeMutableBufferPointer { s in
+        while i + 8 <= n {
+            for k in 0..<8 {
+                let x = Double(g[i + k])
+                s[k] += x * x
+            }
+            i += 8
+        }
+        while i < n {
+            let x = Double(g[i])
+            s[0] += x * x
+            i += 1
+        }
     }
-    let norm = sumOfSquares.squareRoot()
+    let norm = partial.reduce(0, +).squareRoot()
     guard threshold > 0 else { return norm }
     switch mode {
     case .norm:

@@ -64,6 +64,11 @@ public struct OptimizerSettings: Equatable, Codable, Sendable {
 
 /// PyTorch's update rules (single-tensor code path, no weight decay), applied to the whole flat
 /// parameter buffer at once. The element operations follow PyTorch's order of evaluation.
+///
+/// Square roots are taken of `.magnitude`: the sums of squares are never negative, so the value
+/// is the same, but the compiler then knows the argument cannot be negative and emits a plain
+/// vector square root instead of a call to libm's `sqrtf` (kept for its errno), which keeps the
+/// loops from vectorising.
 final class Optimizer<S: ModelScalar> {
     let settings: OptimizerSettings
     /// Completed steps (PyTorch's `state['step']`).
@@ -99,7 +104,7 @@ final class Optimizer<S: ModelScalar> {
             let value = S(-learningRate), eps = S(settings.epsilon)
             for i in 0..<n {
                 sum[i] = sum[i] + g[i] * g[i]
-                p[i] = p[i] + value * g[i] / (sum[i].squareRoot() + eps)
+                p[i] = p[i] + value * g[i] / (sum[i].magnitude.squareRoot() + eps)
             }
         case .rmsprop:
             let average = slot("square_avg")!.base
@@ -107,7 +112,7 @@ final class Optimizer<S: ModelScalar> {
             let value = S(-learningRate), eps = S(settings.epsilon)
             for i in 0..<n {
                 average[i] = average[i] * alpha + oneMinusAlpha * g[i] * g[i]
-                p[i] = p[i] + value * g[i] / (average[i].squareRoot() + eps)
+                p[i] = p[i] + value * g[i] / (average[i].magnitude.squareRoot() + eps)
             }
         case .adam:
             let m = slot("exp_avg")!.base, v = slot("exp_avg_sq")!.base
@@ -121,7 +126,7 @@ final class Optimizer<S: ModelScalar> {
             for i in 0..<n {
                 m[i] = m[i] + weight * (g[i] - m[i])  // lerp with weight 1 - beta1 < 0.5
                 v[i] = v[i] * beta2 + oneMinusBeta2 * g[i] * g[i]
-                let denominator = v[i].squareRoot() / correction2Root + eps
+                let denominator = v[i].magnitude.squareRoot() / correction2Root + eps
                 p[i] = p[i] + stepSize * m[i] / denominator
             }
         }
