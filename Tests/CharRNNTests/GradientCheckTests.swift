@@ -15,11 +15,17 @@ struct GradientCheckTests {
         let cell: CellKind
         let layers: Int
         let embedding: Int
-        var testDescription: String { "\(cell) \(layers) layer(s), \(embedding == 0 ? "one-hot" : "embedding \(embedding)")" }
+        /// Threads each step is split across (3 shares 5 units as 1, 2, 2).
+        let parts: Int
+        var testDescription: String {
+            "\(cell) \(layers) layer(s), \(embedding == 0 ? "one-hot" : "embedding \(embedding)"), \(parts) part(s)"
+        }
     }
 
     static let cases: [Case] = CellKind.allCases.flatMap { cell in
-        [(1, 0), (2, 0), (1, 3), (2, 3)].map { Case(cell: cell, layers: $0.0, embedding: $0.1) }
+        [(1, 0, 1), (2, 0, 1), (1, 3, 1), (2, 3, 1), (2, 0, 3), (2, 3, 3)].map {
+            Case(cell: cell, layers: $0.0, embedding: $0.1, parts: $0.2)
+        }
     }
 
     static let tolerance = 1e-6
@@ -31,7 +37,9 @@ struct GradientCheckTests {
             dropout: 0)
         let batch = 2, steps = 4
         let network = Network<Double>(config: config)
+        network.forcedParts = c.parts
         network.reserve(batch: batch, steps: steps)
+        #expect(network.layers.allSatisfy { $0.parts == c.parts })
         var random = RandomGenerator(seed: 7)
         // Weights larger than the default initialisation so that every nonlinearity bends.
         for i in 0..<network.parameters.count {

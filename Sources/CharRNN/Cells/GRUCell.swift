@@ -4,16 +4,16 @@
 enum GRUCell {
     /// `inputGates` ([B, 3H], W_ih x) is overwritten with r, z, n; `recurrentGates` ([B, 3H],
     /// W_hh h) gets its biases added, so its n block keeps W_hn h + b_hn for backward. Rows of
-    /// the hidden states are `stateStride` apart.
+    /// the hidden states are `stateStride` apart, rows of the gates `gateStride` apart.
     @inline(__always)
     static func forward<S: ModelScalar>(
         inputGates: UnsafeMutablePointer<S>, recurrentGates: UnsafeMutablePointer<S>,
         biasIH: UnsafePointer<S>, biasHH: UnsafePointer<S>, previous: UnsafePointer<S>,
-        next: UnsafeMutablePointer<S>, batch: Int, hidden h: Int, stateStride: Int
+        next: UnsafeMutablePointer<S>, batch: Int, hidden h: Int, stateStride: Int, gateStride: Int
     ) {
         // Short passes over few pointers, so that each vectorises.
         for b in 0..<batch {
-            let x = inputGates + b * 3 * h, hh = recurrentGates + b * 3 * h
+            let x = inputGates + b * gateStride, hh = recurrentGates + b * gateStride
             let h0 = previous + b * stateStride, out = next + b * stateStride
             for j in 0..<(2 * h) { x[j] = S.logistic(x[j] + biasIH[j] + hh[j] + biasHH[j]) }
             for j in (2 * h)..<(3 * h) { hh[j] = hh[j] + biasHH[j] }
@@ -35,15 +35,15 @@ enum GRUCell {
         outputGradient: UnsafePointer<S>, hiddenGradient: UnsafeMutablePointer<S>,
         gates: UnsafePointer<S>, recurrentGates: UnsafePointer<S>, previous: UnsafePointer<S>,
         inputGateGradients: UnsafeMutablePointer<S>, recurrentGateGradients: UnsafeMutablePointer<S>,
-        batch: Int, hidden h: Int
+        batch: Int, hidden h: Int, stateStride: Int, gateStride: Int
     ) {
         for b in 0..<batch {
-            let gr = gates + b * 3 * h, gz = gr + h, gn = gz + h
-            let recurrentN = recurrentGates + b * 3 * h + 2 * h
-            let dxr = inputGateGradients + b * 3 * h, dxz = dxr + h, dxn = dxz + h
-            let dhr = recurrentGateGradients + b * 3 * h, dhz = dhr + h, dhn = dhz + h
-            let dhOut = outputGradient + b * h, dhCarried = hiddenGradient + b * h
-            let h0 = previous + b * h
+            let gr = gates + b * gateStride, gz = gr + h, gn = gz + h
+            let recurrentN = recurrentGates + b * gateStride + 2 * h
+            let dxr = inputGateGradients + b * gateStride, dxz = dxr + h, dxn = dxz + h
+            let dhr = recurrentGateGradients + b * gateStride, dhz = dhr + h, dhn = dhz + h
+            let dhOut = outputGradient + b * stateStride, dhCarried = hiddenGradient + b * stateStride
+            let h0 = previous + b * stateStride
             for j in 0..<h {
                 let r = gr[j], z = gz[j], n = gn[j]
                 let dh = dhOut[j] + dhCarried[j]

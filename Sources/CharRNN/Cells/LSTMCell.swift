@@ -2,19 +2,20 @@
 /// i, f, o = sigmoid(.), g = tanh(.), c' = f*c + i*g, h' = o*tanh(c').
 enum LSTMCell {
     /// `gates` ([B, 4H]) holds W_ih x + W_hh h for the step and is overwritten with i, f, g, o.
-    /// Rows of the cell and hidden states are `stateStride` apart (tanhCell's are H apart).
+    /// Rows of the gates are `gateStride` apart, rows of the cell and hidden states (and of
+    /// tanhCell) `stateStride` apart, so that a slice of the units can be computed on its own.
     @inline(__always)
     static func forward<S: ModelScalar>(
         gates: UnsafeMutablePointer<S>, bias: UnsafePointer<S>, previousCell: UnsafePointer<S>,
         nextCell: UnsafeMutablePointer<S>, tanhCell: UnsafeMutablePointer<S>,
-        next: UnsafeMutablePointer<S>, batch: Int, hidden h: Int, stateStride: Int
+        next: UnsafeMutablePointer<S>, batch: Int, hidden h: Int, stateStride: Int, gateStride: Int
     ) {
         // Short passes over few pointers: each one vectorises (one long loop over eleven
         // pointers does not, as the compiler gives up on its aliasing checks).
         for b in 0..<batch {
-            let z = gates + b * 4 * h
+            let z = gates + b * gateStride
             let c0 = previousCell + b * stateStride, c1 = nextCell + b * stateStride
-            let tc = tanhCell + b * h, out = next + b * stateStride
+            let tc = tanhCell + b * stateStride, out = next + b * stateStride
             for j in 0..<(2 * h) { z[j] = S.logistic(z[j] + bias[j]) }
             for j in (2 * h)..<(3 * h) { z[j] = S.hyperbolicTangent(z[j] + bias[j]) }
             for j in (3 * h)..<(4 * h) { z[j] = S.logistic(z[j] + bias[j]) }
@@ -32,14 +33,14 @@ enum LSTMCell {
         outputGradient: UnsafePointer<S>, hiddenGradient: UnsafePointer<S>,
         cellGradient: UnsafeMutablePointer<S>, gates: UnsafePointer<S>,
         previousCell: UnsafePointer<S>, tanhCell: UnsafePointer<S>,
-        gateGradients: UnsafeMutablePointer<S>, batch: Int, hidden h: Int
+        gateGradients: UnsafeMutablePointer<S>, batch: Int, hidden h: Int, stateStride: Int, gateStride: Int
     ) {
         for b in 0..<batch {
-            let gi = gates + b * 4 * h, gf = gi + h, gg = gf + h, go = gg + h
-            let di = gateGradients + b * 4 * h, df = di + h, dg = df + h, dout = dg + h
-            let dhOut = outputGradient + b * h, dhCarried = hiddenGradient + b * h
-            let dcCarried = cellGradient + b * h
-            let c0 = previousCell + b * h, tc = tanhCell + b * h
+            let gi = gates + b * gateStride, gf = gi + h, gg = gf + h, go = gg + h
+            let di = gateGradients + b * gateStride, df = di + h, dg = df + h, dout = dg + h
+            let dhOut = outputGradient + b * stateStride, dhCarried = hiddenGradient + b * stateStride
+            let dcCarried = cellGradient + b * stateStride
+            let c0 = previousCell + b * stateStride, tc = tanhCell + b * stateStride
             for j in 0..<h {
                 let i = gi[j], f = gf[j], g = gg[j], o = go[j], t = tc[j]
                 let dh = dhOut[j] + dhCarried[j]

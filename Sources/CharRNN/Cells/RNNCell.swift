@@ -1,15 +1,16 @@
 /// The Elman cell: h' = tanh(W_ih x + b_ih + W_hh h + b_hh). One step over a batch, on contiguous
 /// [B, H] blocks whose products with the weights are already done.
 enum RNNCell {
-    /// `gates` holds W_ih x + W_hh h for the step; writes h' into `next` (rows `stateStride`
-    /// apart, so that a slice of the units can be computed on its own).
+    /// `gates` holds W_ih x + W_hh h for the step; writes h' into `next`. Rows of the gates are
+    /// `gateStride` apart and rows of the states `stateStride` apart, so that a slice of the units
+    /// can be computed on its own.
     @inline(__always)
     static func forward<S: ModelScalar>(
         gates: UnsafeMutablePointer<S>, bias: UnsafePointer<S>, next: UnsafeMutablePointer<S>,
-        batch: Int, hidden h: Int, stateStride: Int
+        batch: Int, hidden h: Int, stateStride: Int, gateStride: Int
     ) {
         for b in 0..<batch {
-            let z = gates + b * h, out = next + b * stateStride
+            let z = gates + b * gateStride, out = next + b * stateStride
             for j in 0..<h { out[j] = S.hyperbolicTangent(z[j] + bias[j]) }
         }
     }
@@ -18,12 +19,15 @@ enum RNNCell {
     @inline(__always)
     static func backward<S: ModelScalar>(
         outputGradient: UnsafePointer<S>, hiddenGradient: UnsafePointer<S>, next: UnsafePointer<S>,
-        gateGradients: UnsafeMutablePointer<S>, batch: Int, hidden h: Int
+        gateGradients: UnsafeMutablePointer<S>, batch: Int, hidden h: Int, stateStride: Int, gateStride: Int
     ) {
-        let n = batch * h
-        for i in 0..<n {
-            let dh = outputGradient[i] + hiddenGradient[i]
-            gateGradients[i] = dh * (1 - next[i] * next[i])
+        for b in 0..<batch {
+            let dOut = outputGradient + b * stateStride, dCarried = hiddenGradient + b * stateStride
+            let out = next + b * stateStride, dz = gateGradients + b * gateStride
+            for j in 0..<h {
+                let dh = dOut[j] + dCarried[j]
+                dz[j] = dh * (1 - out[j] * out[j])
+            }
         }
     }
 }

@@ -1,47 +1,36 @@
 import COpenBLAS
 import Foundation
 
-/// The number of threads OpenBLAS uses for its products.
+/// How many threads the matrix products use.
 ///
-/// Small products (a batch-1 step, a 50 x 128 x 512 recurrent step) lose more to waking and
-/// waiting for a second thread than they gain, so products below `parallelThreshold`
-/// multiply-adds run on one thread; so do products made on our own worker threads. OpenBLAS is
-/// told only when the count it should use changes, so that loops of small products (generation)
-/// never pay for switching.
+/// OpenBLAS itself always runs on one thread: products large enough to gain from more are split
+/// by rows (or columns) across our own worker threads (`gemm`), and the recurrent steps are
+/// split across them by hidden units. OpenBLAS's own threads would otherwise keep spinning for a
+/// while after every threaded product and take the cores our workers need between them.
 public enum BLASThreads {
-    /// One thread until `set` is called (OpenBLAS's own default would be every core).
+    /// One thread until `set` is called.
     nonisolated(unsafe) static var configured = 1
-    /// What OpenBLAS was last told (0: not yet).
-    nonisolated(unsafe) private static var applied = 0
+    /// Products of fewer multiply-adds run on the calling thread: splitting costs more.
     nonisolated(unsafe) static var parallelThreshold =
         Int(ProcessInfo.processInfo.environment["CHARRNN_BLAS_PARALLEL_THRESHOLD"] ?? "") ?? 1 << 20
+    private static let singleThreadedBLAS: Void = { openblas_set_num_threads(1) }()
 
     public static func set(_ count: Int) {
+        _ = singleThreadedBLAS
         configured = max(1, count)
-        use(configured)
     }
 
     public static var current: Int { configured }
 
+    /// Makes sure OpenBLAS runs on the calling thread only (once per process).
     @inline(__always)
-    private static func use(_ threads: Int) {
-        if applied != threads {
-            openblas_set_num_threads(Int32(threads))
-            applied = threads
-        }
-    }
+    static func prepare() { _ = singleThreadedBLAS }
 
-    /// Runs `body` with OpenBLAS on one thread (for products made on several threads of our own).
+    /// Runs `body`, whose products are made on the calling thread (kept for the call sites that
+    /// run inside our own worker threads).
     @inline(__always)
     static func singleThreaded(_ body: () -> Void) {
-        use(1)
-        body()
-    }
-
-    /// Runs a product of `work` multiply-adds with the thread count that suits its size.
-    @inline(__always)
-    static func run(work: Int, _ body: () -> Void) {
-        use(work < parallelThreshold ? 1 : configured)
+        prepare()
         body()
     }
 }

@@ -67,10 +67,14 @@ public struct Matrix<Scalar: ModelScalar> {
 public enum Operand { case plain, transposed }
 
 /// C = alpha * op(A) * op(B) + beta * C, with the shapes checked before BLAS sees them.
-@inline(__always)
+///
+/// Products of at least `BLASThreads.parallelThreshold` multiply-adds are split across
+/// `BLASThreads.current` worker threads: by rows of C when it has enough of them, else by
+/// columns; each thread calls single-threaded BLAS on its block. `caller`: the product runs on the
+/// calling thread (inside our own worker threads).
 func gemm<S: ModelScalar>(
     _ a: Matrix<S>, _ opA: Operand, _ b: Matrix<S>, _ opB: Operand, into c: Matrix<S>,
-    alpha: S = 1, beta: S = 0
+    alpha: S = 1, beta: S = 0, caller: Bool = false
 ) {
     let (m, k) = opA == .plain ? (a.rows, a.cols) : (a.cols, a.rows)
     let (kb, n) = opB == .plain ? (b.rows, b.cols) : (b.cols, b.rows)
@@ -82,32 +86,50 @@ func gemm<S: ModelScalar>(
         if beta != 1 { scaleRows(c, by: beta) }
         return
     }
-    BLASThreads.run(work: m * n * k) {
-        if m == 1 {
-            // A single row (batch-1 steps): a matrix-vector product is the cheaper BLAS call.
-            S.blasGemv(
-                trans: opB == .plain, m: b.rows, n: b.cols, alpha: alpha, a: b.base, lda: b.stride,
-                x: a.base, incx: opA == .plain ? 1 : a.stride, beta: beta, y: c.base, incy: 1)
+    BLASThreads.prepare()
+    let threads = BLASThreads.current
+    guard !caller, threads > 1, m * n * k >= BLASThreads.parallelThreshold else {
+        blockProduct(a, opA, b, opB, into: c, alpha: alpha, beta: beta)
+        return
+    }
+    let byRows = m >= 8 * threads
+    WorkerPool.pool(threads: threads).run { part in
+        if byRows {
+            let rows = WorkerPool.share(of: m, part: part, of: threads)
+            guard !rows.isEmpty else { return }
+            let aPart = opA == .plain
+                ? a.rows(rows.lowerBound, count: rows.count)
+                : Matrix(a.base + rows.lowerBound, rows: a.rows, cols: rows.count, stride: a.stride)
+            blockProduct(aPart, opA, b, opB, into: c.rows(rows.lowerBound, count: rows.count), alpha: alpha, beta: beta)
         } else {
-            S.blasGemm(
-                transA: opA == .transposed, transB: opB == .transposed, m: m, n: n, k: k,
-                alpha: alpha, a: a.base, lda: a.stride, b: b.base, ldb: b.stride, beta: beta,
-                c: c.base, ldc: c.stride)
+            let columns = WorkerPool.share(of: n, part: part, of: threads)
+            guard !columns.isEmpty else { return }
+            let bPart = opB == .plain
+                ? Matrix(b.base + columns.lowerBound, rows: b.rows, cols: columns.count, stride: b.stride)
+                : b.rows(columns.lowerBound, count: columns.count)
+            let cPart = Matrix(c.base + columns.lowerBound, rows: c.rows, cols: columns.count, stride: c.stride)
+            blockProduct(a, opA, bPart, opB, into: cPart, alpha: alpha, beta: beta)
         }
     }
 }
 
-/// y = alpha * op(A) * x + beta * y for contiguous vectors.
+/// One BLAS call on the calling thread (a matrix-vector product for a single row).
 @inline(__always)
-func gemv<S: ModelScalar>(
-    _ a: Matrix<S>, _ opA: Operand, _ x: UnsafePointer<S>, into y: UnsafeMutablePointer<S>,
-    alpha: S = 1, beta: S = 0
+private func blockProduct<S: ModelScalar>(
+    _ a: Matrix<S>, _ opA: Operand, _ b: Matrix<S>, _ opB: Operand, into c: Matrix<S>, alpha: S, beta: S
 ) {
-    if a.rows == 0 || a.cols == 0 { return }
-    BLASThreads.run(work: a.rows * a.cols) {
+    let (m, k) = opA == .plain ? (a.rows, a.cols) : (a.cols, a.rows)
+    let n = c.cols
+    if m == 1 {
+        // A single row (batch-1 steps): a matrix-vector product is the cheaper BLAS call.
         S.blasGemv(
-            trans: opA == .transposed, m: a.rows, n: a.cols, alpha: alpha, a: a.base, lda: a.stride,
-            x: x, incx: 1, beta: beta, y: y, incy: 1)
+            trans: opB == .plain, m: b.rows, n: b.cols, alpha: alpha, a: b.base, lda: b.stride,
+            x: a.base, incx: opA == .plain ? 1 : a.stride, beta: beta, y: c.base, incy: 1)
+    } else {
+        S.blasGemm(
+            transA: opA == .transposed, transB: opB == .transposed, m: m, n: n, k: k,
+            alpha: alpha, a: a.base, lda: a.stride, b: b.base, ldb: b.stride, beta: beta,
+            c: c.base, ldc: c.stride)
     }
 }
 

@@ -3,6 +3,9 @@
 ///
 /// Parameters and gradients each live in one flat buffer laid out by the `ParameterTable`.
 /// `forward` and `backward` are a pair: backward uses what the training forward kept.
+/// Multiply-adds of one recurrent step below which one thread is faster than several.
+let parallelStepWork = 250_000
+
 final class Network<S: ModelScalar> {
     let config: ModelConfig
     let table: ParameterTable
@@ -30,6 +33,8 @@ final class Network<S: ModelScalar> {
     private var tokens = [Int32]()
     private var targets = [Int32]()
     private var usedDropout = false
+    /// Tests set this to run the many-thread path whatever the machine.
+    var forcedParts: Int?
     private var forwardDone = false
 
     convenience init(config: ModelConfig) {
@@ -70,12 +75,17 @@ final class Network<S: ModelScalar> {
         }
     }
 
-    /// Sizes every workspace for B rows of T steps.
+    /// Sizes every workspace for B rows of T steps, and splits the steps of layers whose
+    /// recurrent products are large enough across `BLASThreads.current` threads.
     func reserve(batch: Int, steps: Int) {
+        let h = config.hiddenSize
+        let stepWork = batch * h * config.cell.gateCount * h
+        let parts = forcedParts ?? (stepWork >= parallelStepWork ? BLASThreads.current : 1)
+        for layer in layers { layer.split(into: parts) }
         guard batch != self.batch || steps != self.steps else { return }
         self.batch = batch
         self.steps = steps
-        let rows = batch * steps, h = config.hiddenSize
+        let rows = batch * steps
         for layer in layers { layer.reserve(batch: batch, steps: steps) }
         if config.usesEmbedding {
             embedded = Buffer(count: rows * config.embeddingSize)

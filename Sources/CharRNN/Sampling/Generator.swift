@@ -51,7 +51,7 @@ public final class Generator: @unchecked Sendable {
         let lookup: Buffer<Float>
         let gates: Buffer<Float>  // [B, G*u]
         let recurrentGates: Buffer<Float>  // gru: [B, 3u]
-        let tanhCell: Buffer<Float>  // lstm: [B, u]
+        let tanhCell: Buffer<Float>  // lstm: [B, width] (rows as wide as the state rows)
     }
 
     /// `threads` overrides the choice made from the model's size and `BLASThreads.current`
@@ -95,7 +95,7 @@ public final class Generator: @unchecked Sendable {
                     bias: Buffer(count: g * u), recurrentBias: Buffer(count: gru ? g * u : 0),
                     lookup: Buffer(count: inputSize == 0 ? v * g * u : 0),
                     gates: Buffer(count: batch * g * u), recurrentGates: Buffer(count: gru ? batch * g * u : 0),
-                    tanhCell: Buffer(count: batch * u)))
+                    tanhCell: Buffer(count: batch * width)))
             }
             layers.append(LayerPlan(
                 inputSize: inputSize, width: width, rows: [Buffer(count: batch * width), Buffer(count: batch * width)],
@@ -202,12 +202,12 @@ public final class Generator: @unchecked Sendable {
                 }
                 if config.cell == .rnn {
                     RNNCell.forward(gates: gates, bias: part.bias.base, next: newRows + plan.inputSize + first,
-                                    batch: b, hidden: u, stateStride: plan.width)
+                                    batch: b, hidden: u, stateStride: plan.width, gateStride: g * u)
                 } else {
                     let c = plan.cell.base + plan.inputSize + first
                     LSTMCell.forward(gates: gates, bias: part.bias.base, previousCell: c, nextCell: c,
                                      tanhCell: part.tanhCell.base, next: newRows + plan.inputSize + first,
-                                     batch: b, hidden: u, stateStride: plan.width)
+                                     batch: b, hidden: u, stateStride: plan.width, gateStride: g * u)
                 }
             case .gru:
                 if plan.inputSize > 0 {
@@ -217,7 +217,8 @@ public final class Generator: @unchecked Sendable {
                         into: part.recurrentGates.base, ldc: g * u, accumulate: false)
                 GRUCell.forward(inputGates: gates, recurrentGates: part.recurrentGates.base, biasIH: part.bias.base,
                                 biasHH: part.recurrentBias.base, previous: rows + plan.inputSize + first,
-                                next: newRows + plan.inputSize + first, batch: b, hidden: u, stateStride: plan.width)
+                                next: newRows + plan.inputSize + first, batch: b, hidden: u, stateStride: plan.width,
+                            gateStride: g * u)
             }
             if k + 1 < layers.count {
                 // This layer's new h is the next layer's input in this step.
