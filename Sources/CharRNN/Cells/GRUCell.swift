@@ -37,27 +37,32 @@ enum GRUCell {
         inputGateGradients: UnsafeMutablePointer<S>, recurrentGateGradients: UnsafeMutablePointer<S>,
         batch: Int, hidden h: Int, stateStride: Int, gateStride: Int
     ) {
+        // Short passes over few pointers, so that each vectorises.
         for b in 0..<batch {
             let gr = gates + b * gateStride, gz = gr + h, gn = gz + h
             let recurrentN = recurrentGates + b * gateStride + 2 * h
             let dxr = inputGateGradients + b * gateStride, dxz = dxr + h, dxn = dxz + h
             let dhr = recurrentGateGradients + b * gateStride, dhz = dhr + h, dhn = dhz + h
-            let dhOut = outputGradient + b * stateStride, dhCarried = hiddenGradient + b * stateStride
+            let dhOut = outputGradient + b * stateStride, dh = hiddenGradient + b * stateStride
             let h0 = previous + b * stateStride
+            for j in 0..<h { dh[j] = dhOut[j] + dh[j] }
             for j in 0..<h {
-                let r = gr[j], z = gz[j], n = gn[j]
-                let dh = dhOut[j] + dhCarried[j]
-                let dnPre = dh * (1 - z) * (1 - n * n)
-                let dzPre = dh * (h0[j] - n) * z * (1 - z)
+                let z = gz[j], n = gn[j]
+                dxn[j] = dh[j] * (1 - z) * (1 - n * n)
+            }
+            for j in 0..<h {
+                let z = gz[j], dzPre = dh[j] * (h0[j] - gn[j]) * z * (1 - z)
+                dxz[j] = dzPre
+                dhz[j] = dzPre
+            }
+            for j in 0..<h {
+                let r = gr[j], dnPre = dxn[j]
                 let drPre = dnPre * recurrentN[j] * r * (1 - r)
                 dxr[j] = drPre
                 dhr[j] = drPre
-                dxz[j] = dzPre
-                dhz[j] = dzPre
-                dxn[j] = dnPre
                 dhn[j] = dnPre * r
-                dhCarried[j] = dh * z
             }
+            for j in 0..<h { dh[j] = dh[j] * gz[j] }
         }
     }
 }

@@ -35,21 +35,27 @@ enum LSTMCell {
         previousCell: UnsafePointer<S>, tanhCell: UnsafePointer<S>,
         gateGradients: UnsafeMutablePointer<S>, batch: Int, hidden h: Int, stateStride: Int, gateStride: Int
     ) {
+        // Short passes over few pointers, so that each vectorises (as in forward).
         for b in 0..<batch {
             let gi = gates + b * gateStride, gf = gi + h, gg = gf + h, go = gg + h
             let di = gateGradients + b * gateStride, df = di + h, dg = df + h, dout = dg + h
             let dhOut = outputGradient + b * stateStride, dhCarried = hiddenGradient + b * stateStride
-            let dcCarried = cellGradient + b * stateStride
+            let dc = cellGradient + b * stateStride
             let c0 = previousCell + b * stateStride, tc = tanhCell + b * stateStride
             for j in 0..<h {
-                let i = gi[j], f = gf[j], g = gg[j], o = go[j], t = tc[j]
-                let dh = dhOut[j] + dhCarried[j]
-                let dc = dcCarried[j] + dh * o * (1 - t * t)
+                let dh = dhOut[j] + dhCarried[j], o = go[j], t = tc[j]
+                dc[j] = dc[j] + dh * o * (1 - t * t)
                 dout[j] = dh * t * o * (1 - o)
-                di[j] = dc * g * i * (1 - i)
-                dg[j] = dc * i * (1 - g * g)
-                df[j] = dc * c0[j] * f * (1 - f)
-                dcCarried[j] = dc * f
+            }
+            for j in 0..<h {
+                let i = gi[j], g = gg[j]
+                di[j] = dc[j] * g * i * (1 - i)
+                dg[j] = dc[j] * i * (1 - g * g)
+            }
+            for j in 0..<h {
+                let f = gf[j]
+                df[j] = dc[j] * c0[j] * f * (1 - f)
+                dc[j] = dc[j] * f
             }
         }
     }
