@@ -1,4 +1,5 @@
 import ArgumentParser
+import CharRNN
 import Foundation
 
 /// Output helpers shared by the programs: unbuffered writes, one-line errors, number formats.
@@ -42,15 +43,7 @@ public enum Console {
     }
 
     /// 1234567 -> "1,234,567"
-    public static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, ch) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(ch)
-        }
-        return (n < 0 ? "-" : "") + out
-    }
+    public static func grouped(_ n: Int) -> String { Format.grouped(n) }
 
     /// Seconds as "42s", "3m07s" or "2h05m".
     public static func duration(_ seconds: Double) -> String {

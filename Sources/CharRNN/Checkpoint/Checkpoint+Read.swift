@@ -204,11 +204,20 @@ struct CheckpointReader {
         }
     }
 
-    func floats(_ group: HDF5Group, _ name: String, shape: [Int], finite: Bool = true) throws(CheckpointError) -> [Float] {
-        try checkDataset(group, name, .float32, shape: shape)
-        let values: [Float]
-        do { values = try group.readFloats(name, count: shape.reduce(1, *)) } catch { throw .hdf5(error) }
+    /// Checks a dataset, reads it into a buffer of our own, and checks its CRC-32C.
+    private func checkedRead<T>(
+        _ group: HDF5Group, _ name: String, _ element: Element, shape: [Int],
+        _ read: (HDF5Group, String, Int) throws(HDF5Error) -> [T]
+    ) throws(CheckpointError) -> [T] {
+        try checkDataset(group, name, element, shape: shape)
+        let values: [T]
+        do { values = try read(group, name, shape.reduce(1, *)) } catch { throw .hdf5(error) }
         try checkChecksum(group, name, values)
+        return values
+    }
+
+    func floats(_ group: HDF5Group, _ name: String, shape: [Int], finite: Bool = true) throws(CheckpointError) -> [Float] {
+        let values = try checkedRead(group, name, .float32, shape: shape) { (g, n, c) throws(HDF5Error) in try g.readFloats(n, count: c) }
         if finite && !allowNonFinite, let bad = values.firstIndex(where: { !$0.isFinite }) {
             throw invalid(group.child(name), "holds a non-finite value (\(values[bad]) at element \(bad)); the model diverged or the file is damaged")
         }
@@ -216,27 +225,15 @@ struct CheckpointReader {
     }
 
     func int64s(_ group: HDF5Group, _ name: String, shape: [Int]) throws(CheckpointError) -> [Int64] {
-        try checkDataset(group, name, .int64, shape: shape)
-        let values: [Int64]
-        do { values = try group.readInt64s(name, count: shape.reduce(1, *)) } catch { throw .hdf5(error) }
-        try checkChecksum(group, name, values)
-        return values
+        try checkedRead(group, name, .int64, shape: shape) { (g, n, c) throws(HDF5Error) in try g.readInt64s(n, count: c) }
     }
 
     func uint32s(_ group: HDF5Group, _ name: String, shape: [Int]) throws(CheckpointError) -> [UInt32] {
-        try checkDataset(group, name, .uint32, shape: shape)
-        let values: [UInt32]
-        do { values = try group.readUInt32s(name, count: shape.reduce(1, *)) } catch { throw .hdf5(error) }
-        try checkChecksum(group, name, values)
-        return values
+        try checkedRead(group, name, .uint32, shape: shape) { (g, n, c) throws(HDF5Error) in try g.readUInt32s(n, count: c) }
     }
 
     func uint64s(_ group: HDF5Group, _ name: String, shape: [Int]) throws(CheckpointError) -> [UInt64] {
-        try checkDataset(group, name, .uint64, shape: shape)
-        let values: [UInt64]
-        do { values = try group.readUInt64s(name, count: shape.reduce(1, *)) } catch { throw .hdf5(error) }
-        try checkChecksum(group, name, values)
-        return values
+        try checkedRead(group, name, .uint64, shape: shape) { (g, n, c) throws(HDF5Error) in try g.readUInt64s(n, count: c) }
     }
 
     /// Data written by this program carries its CRC-32C; a mismatch means the bytes changed after

@@ -41,10 +41,10 @@ public struct TextTable: Sendable {
     public var text: String { lines().joined(separator: "\n") }
 }
 
-/// Number formats shared by the inspector's reports.
-enum Format {
+/// Number formats shared by the inspector's reports and the programs' output.
+public enum Format {
     /// 1234567 -> "1,234,567"
-    static func grouped<T: BinaryInteger>(_ n: T) -> String {
+    public static func grouped<T: BinaryInteger>(_ n: T) -> String {
         let digits = String(n.magnitude)
         var out = ""
         for (i, ch) in digits.enumerated() {

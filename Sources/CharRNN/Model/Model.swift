@@ -8,14 +8,8 @@ public final class Model: @unchecked Sendable {
     let network: Network<Float>
 
     /// A freshly initialised model (PyTorch's default initialisation) drawn from `random`.
-    public init(config: ModelConfig, vocabulary: Vocabulary, random: inout RandomGenerator) throws(ConfigurationError) {
-        try config.validate()
-        guard config.vocabSize == vocabulary.count else {
-            throw ConfigurationError("vocab_size \(config.vocabSize) differs from the vocabulary's \(vocabulary.count) tokens")
-        }
-        self.config = config
-        self.vocabulary = vocabulary
-        network = Network(config: config)
+    public convenience init(config: ModelConfig, vocabulary: Vocabulary, random: inout RandomGenerator) throws(ConfigurationError) {
+        try self.init(config: config, vocabulary: vocabulary)
         network.initialize(random: &random)
     }
 
