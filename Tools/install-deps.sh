@@ -3,7 +3,16 @@
 # Installs only what is missing: libopenblas-dev, libhdf5-dev and pkg-config with apt;
 # numpy and h5py (for the reference tools and interoperability tests) and tensorboard (whose
 # reader checks the event files of rnn-train --logdir) with pip.
+# --with-torch also installs PyTorch (about 5 GB with its CUDA libraries, 1-2 minutes), so that the
+# tests load checkpoints into torch.nn modules and run the README's PyTorch example; CI uses it.
 set -euo pipefail
+with_torch=0
+for argument in "$@"; do
+  case "$argument" in
+    --with-torch) with_torch=1 ;;
+    *) echo "install-deps: unknown option $argument (known: --with-torch)" >&2; exit 2 ;;
+  esac
+done
 need=()
 command -v pkg-config >/dev/null || need+=(pkg-config)
 pkg-config --exists openblas 2>/dev/null || need+=(libopenblas-dev)
@@ -22,5 +31,9 @@ fi
 if ! python3 -c "import tensorboard" 2>/dev/null; then
   echo "installing tensorboard with pip"
   python3 -m pip install --quiet tensorboard 2>/dev/null || python3 -m pip install --quiet --break-system-packages tensorboard
+fi
+if [ "$with_torch" = 1 ] && ! python3 -c "import torch" 2>/dev/null; then
+  echo "installing torch with pip (about 5 GB)"
+  python3 -m pip install --quiet torch 2>/dev/null || python3 -m pip install --quiet --break-system-packages torch
 fi
 command -v swift >/dev/null || { echo "install-deps: Swift 6 is needed (https://www.swift.org/install/linux/)" >&2; exit 1; }

@@ -7,7 +7,8 @@ The README's ```bash blocks run one after another in a single bash session (so `
 carry over), in a fresh folder whose Fixtures/, Tools/, .build/ and Makefile lead to the repository
 and whose data/shakespeare holds the corpus (a copy of ../shared/data/shakespeare when present,
 else whatever Tools/get-shakespeare.sh fetches). ```python blocks run with python3 at their place
-(those that import torch only where torch is installed). A ```text exact block must equal the
+(those that import torch only where torch is installed; with CHARRNN_REQUIRE_TORCH=1, as in CI,
+a missing torch is a failure). A ```text exact block must equal the
 standard output of the bash block before it. Everything else runs as written, except:
 
   - `--time-limit N` becomes `--time-limit 0.05` (three seconds instead of minutes);
@@ -88,6 +89,9 @@ def main():
         have_torch = True
     except Exception:
         have_torch = False
+        if os.environ.get("CHARRNN_REQUIRE_TORCH") == "1":
+            sys.exit("readme-check: CHARRNN_REQUIRE_TORCH=1 but python3 cannot import torch "
+                     "(bash Tools/install-deps.sh --with-torch installs it)")
 
     script = ["set -euo pipefail", f"cd {work}", "export BIN=$PWD/.build/release"]
     expectations, report = [], []

@@ -60,7 +60,9 @@ struct CheckpointProgramTests {
         #expect(a == b, "some other object differs")
     }
 
-    /// Tools/reference_reader.py (h5py + numpy, no project code) scores like rnn-play --score.
+    /// Tools/reference_reader.py (h5py + numpy, no project code) scores like rnn-play --score, and
+    /// so does PyTorch: Tools/torch_load.py loads /model into nn.Embedding, nn.RNN/LSTM/GRU and
+    /// nn.Linear with load_state_dict(strict=True) and scores with torch's own cells.
     @Test(arguments: [("rnn", 0), ("lstm", 0), ("gru", 0), ("rnn", 6), ("lstm", 6), ("gru", 6)])
     func pythonReaderScoresLikeThePlayer(_ cell: String, _ embedding: Int) throws {
         let folder = try Programs.temporaryFolder()
@@ -80,6 +82,16 @@ struct CheckpointProgramTests {
         print("score \(cell) embedding \(embedding): rnn-play \(a), reference_reader.py \(b)")
         #expect(abs(a - b) < 1e-4)
         #expect(a > 0.5 && a < 10)
+        guard Programs.torchAvailable else {
+            #expect(!Programs.torchRequired, "CHARRNN_REQUIRE_TORCH=1 but python3 cannot import torch")
+            print("score \(cell) embedding \(embedding): torch is not installed, Tools/torch_load.py not run")
+            return
+        }
+        let torch = try Programs.runPython([Programs.repository.appendingPathComponent("Tools/torch_load.py").path, checkpoint, Self.corpus])
+        #expect(torch.status == 0, "\(torch.errors)")
+        let c = try #require(nats(torch.output))
+        print("score \(cell) embedding \(embedding): torch_load.py \(c)")
+        #expect(abs(a - c) < 1e-4)
     }
 
     /// SIGKILL at random moments while saving every iteration: every file under a checkpoint's

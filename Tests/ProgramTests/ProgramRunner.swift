@@ -68,6 +68,11 @@ enum Programs {
         try run("/usr/bin/env", ["python3"] + arguments)
     }
 
+    /// Whether python3 imports torch; with CHARRNN_REQUIRE_TORCH=1 (CI) a missing torch fails the
+    /// tests that need it instead of skipping them.
+    static let torchAvailable: Bool = (try? runPython(["-c", "import torch"]).status) == 0
+    static let torchRequired = ProcessInfo.processInfo.environment["CHARRNN_REQUIRE_TORCH"] == "1"
+
     static func temporaryFolder() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("charrnn-program-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
