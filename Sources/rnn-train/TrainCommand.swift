@@ -14,7 +14,7 @@ struct TrainCommand: ParsableCommand {
             batches and epochs (truncated backpropagation through time over --seq-length steps).
 
             Checkpoints go to --checkpoint-dir: numbered files named by iteration and validation \
-            loss, latest.h5 and best.h5. Ctrl-C finishes the current step, saves and exits with \
+            loss, latest.h5 and best.h5; a folder holds one run (see --overwrite). Ctrl-C finishes the current step, saves and exits with \
             status 130; a second Ctrl-C exits at once. --resume continues a run exactly where it \
             stopped; --init-from starts a new run from a checkpoint's weights (fine-tuning).
 
@@ -88,13 +88,16 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Keep only the newest this many numbered checkpoints; 0 keeps them all.")
     var keep = 0
 
+    @Flag(help: "Start this run in a --checkpoint-dir that holds another run's checkpoints, deleting them first (without it such a folder is refused).")
+    var overwrite = false
+
     @Option(help: "Continue the training recorded in this checkpoint exactly (same weights, optimizer, hidden state, data position, schedule and random stream).")
     var resume: String?
 
     @Option(help: "Start a new training run from this checkpoint's weights (fine-tuning); the new text may only use the checkpoint's characters.")
     var initFrom: String?
 
-    @Option(help: "Write TensorBoard event files to this folder (training and validation loss, learning rate, gradient norm, speed, samples); view with `tensorboard --logdir DIR`.")
+    @Option(help: "Write TensorBoard event files to this folder (training and validation loss, learning rate, gradient norm, speed, samples); view with `tensorboard --logdir DIR`. Give the same folder again with --resume to continue its log.")
     var logdir: String?
 
     @Option(help: "Stop after this many minutes of training, save a checkpoint and exit normally (continue later with --resume); 0 means no limit.")
@@ -174,8 +177,24 @@ struct TrainCommand: ParsableCommand {
             unit: data.bytes ? .byte : .unicodeScalar)
     }
 
+    /// An optimizer setting given for another optimizer would be silently ignored.
+    func checkOptimizerSettings(_ kind: OptimizerKind) throws {
+        let misplaced: [(given: Bool, option: String, applies: [OptimizerKind])] = [
+            (momentum != nil, "--momentum", [.sgd]),
+            (alpha != nil, "--alpha", [.rmsprop]),
+            (beta1 != nil, "--beta1", [.adam]),
+            (beta2 != nil, "--beta2", [.adam]),
+            (epsilon != nil, "--epsilon", [.adagrad, .rmsprop, .adam]),
+        ]
+        for m in misplaced where m.given && !m.applies.contains(kind) {
+            let names = m.applies.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError("\(m.option) applies only to --optimizer \(names), and this run uses \(kind.rawValue)")
+        }
+    }
+
     func freshRun() throws -> Trainer {
         let options = trainingOptions(over: TrainingOptions())
+        try checkOptimizerSettings(options.optimizer.kind)
         try options.validate()
         let source = corpusOptions()
         let corpus = try Corpus.load(source)
@@ -219,9 +238,11 @@ struct TrainCommand: ParsableCommand {
             contradiction("--clip-mode", clipMode, o.clipMode, path, hint: hint),
             contradiction("--seed", seed, o.seed, path, hint: hint),
             contradiction("--val-fraction", data.valFraction, saved.data.validationFraction, path, hint: hint),
-            contradiction("--bytes", data.bytes ? TokenUnit.byte : nil, checkpoint.vocabulary.unit, path, hint: hint),
         ]
         if let problem = checks.compactMap({ $0 }).first { throw problem }
+        if data.bytes && checkpoint.vocabulary.unit != .byte {
+            throw ConfigurationError("\(path): --bytes contradicts the checkpoint: the model reads Unicode characters; drop --bytes")
+        }
         if !data.bytes && checkpoint.vocabulary.unit == .byte {
             throw ConfigurationError("\(path): the model reads bytes; add --bytes")
         }
@@ -251,6 +272,7 @@ struct TrainCommand: ParsableCommand {
         ]
         if let problem = checks.compactMap({ $0 }).first { throw problem }
         let options = trainingOptions(over: TrainingOptions())
+        try checkOptimizerSettings(options.optimizer.kind)
         try options.validate()
         let source = corpusOptions()
         let corpus = try Corpus.load(source, vocabulary: checkpoint.vocabulary)
@@ -269,6 +291,8 @@ struct TrainCommand: ParsableCommand {
         BLASThreads.set(threads)
         Interrupts.install()
         let display = ProgressDisplay(quiet: quiet)
+        let folderPath = checkpointDir ?? resume.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? "checkpoints"
+        try checkFolderIsFree(folderPath)
         let trainer: Trainer
         if let resume {
             trainer = try resumedRun(resume)
@@ -277,10 +301,10 @@ struct TrainCommand: ParsableCommand {
         } else {
             trainer = try freshRun()
         }
-        let folderPath = checkpointDir ?? resume.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? "checkpoints"
         let folder = try CheckpointFolder(path: folderPath, keep: keep)
         try folder.lock()
         folder.removeUnfinishedSaves()
+        if overwrite && !continuesInPlace(folderPath) { try folder.removeCheckpoints() }
 
         printSummary(trainer, display)
         if let resume {
@@ -374,6 +398,26 @@ struct TrainCommand: ParsableCommand {
         if outcome == .stopped && timeUp {
             display.message("time limit of \(Console.duration(timeLimit * 60)) reached; continue with: rnn-train --resume \(folder.latestPath)")
         }
+    }
+
+    /// A resumed run that saves into its checkpoint's own folder.
+    func continuesInPlace(_ folderPath: String) -> Bool {
+        guard let resume else { return false }
+        let own = URL(fileURLWithPath: resume).deletingLastPathComponent().resolvingSymlinksInPath().path
+        return own == URL(fileURLWithPath: folderPath).resolvingSymlinksInPath().path
+    }
+
+    /// One folder, one run: a new run must not prune another's numbered checkpoints or replace
+    /// its latest.h5 and best.h5 (a worse model would silently become "best").
+    func checkFolderIsFree(_ folderPath: String) throws {
+        let existing = CheckpointFolder.existingCheckpoints(in: folderPath)
+        guard !existing.isEmpty, !continuesInPlace(folderPath), !overwrite else { return }
+        try CheckpointFolder.checkNotHeld(folderPath)
+        let latest = (folderPath as NSString).appendingPathComponent("latest.h5")
+        let files = existing.count == 1 ? "1 checkpoint" : "\(existing.count) checkpoints"
+        let continuation = FileManager.default.fileExists(atPath: latest) ? "continue it with --resume \(latest), " : ""
+        throw ConfigurationError(
+            "\(folderPath): the folder holds another run's checkpoints (\(files)); \(continuation)choose another --checkpoint-dir, or add --overwrite to delete them and start over")
     }
 
     func printSummary(_ trainer: Trainer, _ display: ProgressDisplay) {

@@ -94,6 +94,118 @@ struct CheckpointProgramTests {
         #expect(abs(a - c) < 1e-4)
     }
 
+    /// A resumed run keeps its settings: a contradicting option or changed text is refused with
+    /// one line, and the checkpoint folder is left as it was.
+    @Test func resumeRefusesContradictionsAndOtherText() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let text = folder.appendingPathComponent("text.txt")
+        try FileManager.default.copyItem(atPath: Self.corpus, toPath: text.path)
+        var arguments = Self.trainArguments(cell: "gru", folder: folder.appendingPathComponent("run")) + ["--max-iterations", "4"]
+        arguments[arguments.firstIndex(of: Self.corpus)!] = text.path
+        let first = try Programs.run("rnn-train", arguments)
+        #expect(first.status == 0, "\(first.errors)")
+        let latest = folder.appendingPathComponent("run/latest.h5").path
+        let before = try Data(contentsOf: URL(fileURLWithPath: latest))
+        let cases: [([String], String)] = [
+            (["--hidden-size", "32"], "latest.h5: --hidden-size 32 contradicts the checkpoint's 16; a resumed run keeps its settings"),
+            (["--cell", "lstm"], "latest.h5: --cell lstm contradicts the checkpoint's gru"),
+            (["--learning-rate", "0.5"], "latest.h5: --learning-rate 0.5 contradicts the checkpoint's 0.01"),
+            (["--batch-size", "8"], "latest.h5: --batch-size 8 contradicts the checkpoint's 4"),
+            (["--bytes"], "latest.h5: --bytes contradicts the checkpoint: the model reads Unicode characters; drop --bytes"),
+        ]
+        for (extra, message) in cases {
+            let result = try Programs.run("rnn-train", ["--resume", latest, "--max-iterations", "8"] + extra)
+            #expect(result.status == 1, "\(extra): \(result.errors)")
+            #expect(result.errors.contains(message), "\(extra): \(result.errors)")
+            #expect(result.errors.split(separator: "\n").count == 1, "\(extra): \(result.errors)")
+        }
+        // The text changed since: same length, one character different.
+        var changed = try String(contentsOf: text, encoding: .utf8)
+        changed = String(changed.reversed())
+        try changed.write(to: text, atomically: true, encoding: .utf8)
+        let other = try Programs.run("rnn-train", ["--resume", latest, "--max-iterations", "8"])
+        #expect(other.status == 1)
+        #expect(other.errors.contains("latest.h5: the training text differs from the one this checkpoint was trained on"), "\(other.errors)")
+        #expect(other.errors.contains("use --init-from to fine-tune on new text"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: latest)) == before, "a refused resume left the checkpoint alone")
+    }
+
+    /// One folder, one run: a new run into a folder that holds another run's checkpoints is
+    /// refused (nothing pruned or replaced) unless --overwrite, which deletes them first.
+    @Test func newRunDoesNotTakeOverAnotherRunsFolder() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = folder.appendingPathComponent("run")
+        let first = try Programs.run("rnn-train", Self.trainArguments(cell: "lstm", folder: run) + ["--max-iterations", "10", "--checkpoint-every", "5"])
+        #expect(first.status == 0, "\(first.errors)")
+        let names = { try FileManager.default.contentsOfDirectory(atPath: run.path).filter { $0.hasSuffix(".h5") }.sorted() }
+        let before = try names()
+        #expect(before.count == 4, "\(before)")
+        let latest = try Data(contentsOf: run.appendingPathComponent("latest.h5"))
+        let second = try Programs.run("rnn-train", Self.trainArguments(cell: "gru", folder: run) + ["--max-iterations", "4", "--keep", "1"])
+        #expect(second.status == 1)
+        #expect(second.errors.contains("the folder holds another run's checkpoints (4 checkpoints); continue it with --resume \(run.path)/latest.h5, choose another --checkpoint-dir, or add --overwrite"), "\(second.errors)")
+        #expect(second.errors.split(separator: "\n").count == 1)
+        #expect(try names() == before)
+        #expect(try Data(contentsOf: run.appendingPathComponent("latest.h5")) == latest)
+        let fineTuning = try Programs.run("rnn-train", [
+            "--init-from", run.appendingPathComponent("latest.h5").path, "--data", Self.corpus, "--checkpoint-dir", run.path,
+        ])
+        #expect(fineTuning.status == 1 && fineTuning.errors.contains("the folder holds another run's checkpoints"), "\(fineTuning.errors)")
+        let overwritten = try Programs.run("rnn-train", Self.trainArguments(cell: "gru", folder: run) + ["--max-iterations", "4", "--overwrite"])
+        #expect(overwritten.status == 0, "\(overwritten.errors)")
+        let after = try names()
+        #expect(!after.contains { $0.hasPrefix("lstm-") }, "the old run's checkpoints were deleted: \(after)")
+        #expect(try Checkpoint.read(from: run.appendingPathComponent("latest.h5").path).config.cell == .gru)
+    }
+
+    /// --init-from: the checkpoint's weights, a fresh optimizer and a new count of iterations;
+    /// text with characters the model does not know is refused with the list of them.
+    @Test func initFromStartsANewRunFromTheWeights() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = folder.appendingPathComponent("source")
+        let trained = try Programs.run("rnn-train", Self.trainArguments(cell: "lstm", folder: source) + ["--max-iterations", "12"])
+        #expect(trained.status == 0, "\(trained.errors)")
+        let sourcePath = source.appendingPathComponent("latest.h5").path
+        let original = try Checkpoint.read(from: sourcePath)
+        #expect(original.training?.progress.iteration == 12)
+
+        // One SGD step with a vanishing learning rate: the weights are the source's to rounding.
+        let tuned = folder.appendingPathComponent("tuned")
+        let text = folder.appendingPathComponent("part.txt")
+        try String(try String(contentsOfFile: Self.corpus, encoding: .utf8).prefix(300)).write(to: text, atomically: true, encoding: .utf8)
+        let fineTuned = try Programs.run("rnn-train", [
+            "--init-from", sourcePath, "--data", text.path, "--optimizer", "sgd", "--learning-rate", "1e-12",
+            "--batch-size", "2", "--seq-length", "8", "--max-iterations", "1", "--val-fraction", "0", "--sample-every", "0",
+            "--checkpoint-dir", tuned.path, "--threads", "1",
+        ])
+        #expect(fineTuned.status == 0, "\(fineTuned.errors)")
+        #expect(fineTuned.output.contains("fine-tuning the weights of \(sourcePath)"))
+        let result = try Checkpoint.read(from: tuned.appendingPathComponent("latest.h5").path)
+        #expect(result.config.cell == original.config.cell && result.config.hiddenSize == original.config.hiddenSize)
+        #expect(result.vocabulary.codepoints == original.vocabulary.codepoints)
+        #expect(result.training?.progress.iteration == 1, "a new run counts its own iterations")
+        #expect(result.training?.optimizerStep == 1 && result.training?.options.optimizer.kind == .sgd, "a fresh optimizer")
+        #expect(result.training?.optimizerSlots.isEmpty == true, "plain SGD keeps no slots")
+        let largest = zip(result.parameters, original.parameters).map { abs($0 - $1) }.max() ?? 1
+        #expect(largest < 1e-6, "weights moved by \(largest)")
+
+        // Characters the model never saw.
+        let foreign = folder.appendingPathComponent("foreign.txt")
+        try String(repeating: "Zebra \u{1F993} quiz\n", count: 40).write(to: foreign, atomically: true, encoding: .utf8)
+        let refused = try Programs.run("rnn-train", ["--init-from", sourcePath, "--data", foreign.path, "--checkpoint-dir", folder.appendingPathComponent("x").path])
+        #expect(refused.status == 1)
+        #expect(refused.errors.contains("foreign.txt: "), "\(refused.errors)")
+        #expect(refused.errors.contains("not in the model's vocabulary"), "\(refused.errors)")
+        #expect(refused.errors.contains("\u{1F993}") || refused.errors.contains("1F993"), "the zebra is listed: \(refused.errors)")
+        #expect(refused.errors.split(separator: "\n").count == 1)
+        // The architecture comes from the checkpoint.
+        let contradicting = try Programs.run("rnn-train", ["--init-from", sourcePath, "--data", Self.corpus, "--layers", "3", "--checkpoint-dir", folder.appendingPathComponent("y").path])
+        #expect(contradicting.status == 1 && contradicting.errors.contains("--layers 3 contradicts the checkpoint's 2; --init-from keeps the checkpoint's architecture"), "\(contradicting.errors)")
+    }
+
     /// SIGKILL at random moments while saving every iteration: every file under a checkpoint's
     /// name always opens and validates, and the newest one resumes.
     @Test func killedWhileSavingLeavesSoundCheckpoints() throws {

@@ -31,6 +31,7 @@ struct HardeningProgramTests {
         let invalid = try file("latin1.txt", Array("caf".utf8) + [0xE9] + Array(" au lait".utf8))
         let binary = try file("image.png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D])
         let short = try file("short.txt", Array(String(repeating: "abcde", count: 100).utf8))
+        _ = try file("tiny.txt", Array("abcd".utf8))
         let single = try file("single.txt", Array(String(repeating: "z", count: 5000).utf8))
         let emptyFolder = folder.appendingPathComponent("nothing")
         try FileManager.default.createDirectory(at: emptyFolder, withIntermediateDirectories: true)
@@ -44,9 +45,20 @@ struct HardeningProgramTests {
             (["--data", invalid], "latin1.txt: invalid UTF-8 at byte offset 3 (use --bytes to train on raw bytes)", "invalid UTF-8"),
             (["--data", binary], "image.png: looks like a binary file (NUL byte at offset 8); use --bytes", "binary file"),
             (["--data", short, "--val-fraction", "0"],
-             "the training text is too short: 500 tokens, at least 2501 needed (batch size 50 x sequence length 50 + 1)", "too short"),
+             "short.txt: the training text is too short: 500 tokens, at least 2501 needed (batch size 50 x sequence length 50 + 1; or lower --batch-size or --seq-length)",
+             "too short"),
             (["--data", short, "--val-fraction", "0", "--batch-size", "10", "--seq-length", "60"],
-             "at least 601 needed (batch size 10 x sequence length 60 + 1)", "too short for other sizes"),
+             "short.txt: the training text is too short: 500 tokens, at least 601 needed (batch size 10 x sequence length 60 + 1;", "too short for other sizes"),
+            // The default hold-out of 5% leaves 475 of 500 tokens; 2,632 tokens would leave 2,501.
+            (["--data", short],
+             "short.txt: the training text is too short: 475 tokens, at least 2501 needed (batch size 50 x sequence length 50 + 1; with 5% held out for validation the text needs 2632 tokens;",
+             "too short with the validation hold-out"),
+            (["--data", short, "--batch-size", "2", "--seq-length", "40", "--val-fraction", "0.05"],
+             "the last 5% of \(short): the validation text is too short: 25 tokens, at least 41 needed (sequence length 40 + 1; raise --val-fraction, give --val-data, or set --val-fraction 0)",
+             "held-out validation text too short"),
+            (["--data", short, "--batch-size", "2", "--seq-length", "40", "--val-data", invalid.replacingOccurrences(of: "latin1", with: "tiny")],
+             "tiny.txt: the validation text is too short: 4 tokens, at least 41 needed (sequence length 40 + 1; give a longer --val-data, or lower --seq-length)",
+             "validation file too short"),
             (["--data", single], "single.txt: the text consists of one distinct character (z)", "one distinct character"),
             (["--data", short, "--val-data", empty], "empty.txt: the text is empty", "empty validation file"),
         ]

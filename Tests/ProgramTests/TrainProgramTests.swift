@@ -49,7 +49,10 @@ struct TrainProgramTests {
         try "abcabc".write(to: short, atomically: true, encoding: .utf8)
         let cases: [([String], String)] = [
             (["--data", "/no/such/corpus.txt"], "/no/such/corpus.txt: no such file or folder"),
-            (["--data", short.path, "--val-fraction", "0"], "the training text is too short: 6 tokens, at least 2501 needed"),
+            (["--data", short.path, "--val-fraction", "0"], "short.txt: the training text is too short: 6 tokens, at least 2501 needed"),
+            (["--data", Programs.fixture("fizzbuzz.txt"), "--momentum", "0.9"], "--momentum applies only to --optimizer sgd"),
+            (["--data", Programs.fixture("fizzbuzz.txt"), "--batch-size", "4", "--seq-length", "16", "--checkpoint-dir", "/etc/passwd/x"],
+             "/etc/passwd/x: cannot create the checkpoint folder: Not a directory"),
             (["--data", Programs.fixture("fizzbuzz.txt"), "--dropout", "1.5"], "dropout must be at least 0 and below 1"),
             (["--data", Programs.fixture("fizzbuzz.txt"), "--learning-rate=-1"], "the learning rate must be positive"),
         ]

@@ -26,6 +26,10 @@ extension Checkpoint {
             try Self.sync(folder, path: path)
         } catch {
             unlink(temporary)
+            // The user knows the checkpoint's name, not the temporary one.
+            if case .fileSystem(temporary, let operation, let reason) = error {
+                throw .fileSystem(path: path, operation: operation, reason: reason)
+            }
             throw error
         }
     }

@@ -13,10 +13,13 @@ public final class CheckpointFolder {
     public init(path: String, keep: Int) throws(CheckpointError) {
         self.path = path
         self.keep = keep
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw .fileSystem(path: path, operation: "create the checkpoint folder", reason: (error as NSError).localizedDescription)
+        // mkdir -p by hand: errno says more than Foundation's "The operation could not be completed".
+        var partial = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            partial += "/" + component
+            if mkdir(partial, 0o755) != 0 && errno != EEXIST {
+                throw .fileSystem(path: path, operation: "create the checkpoint folder", reason: String(cString: strerror(errno)))
+            }
         }
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
@@ -59,6 +62,22 @@ public final class CheckpointFolder {
         }.sorted { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }.map { (path as NSString).appendingPathComponent($0.1) }
     }
 
+    /// The checkpoints a run left in the folder at `path` (numbered files, `latest.h5`,
+    /// `best.h5`), without creating or claiming it.
+    public static func existingCheckpoints(in path: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        return names.filter { name in
+            name == "latest.h5" || name == "best.h5" || (name.hasSuffix(".h5") && !name.hasPrefix(".") && name.contains("-iter"))
+        }.sorted().map { (path as NSString).appendingPathComponent($0) }
+    }
+
+    /// Deletes what another run left here (call only while holding the folder's lock).
+    public func removeCheckpoints() throws(CheckpointError) {
+        for file in Self.existingCheckpoints(in: path) where unlink(file) != 0 && errno != ENOENT {
+            throw .fileSystem(path: file, operation: "delete it", reason: String(cString: strerror(errno)))
+        }
+    }
+
     private func prune() {
         guard keep > 0 else { return }
         let files = numbered()
@@ -74,11 +93,8 @@ public final class CheckpointFolder {
             throw .fileSystem(path: path, operation: "create its lock file", reason: String(cString: strerror(errno)))
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            var buffer = [UInt8](repeating: 0, count: 32)
-            let n = read(fd, &buffer, buffer.count)
-            close(fd)
-            let holder = n > 0 ? String(decoding: buffer.prefix(n), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
-            throw .fileSystem(path: path, operation: "train into this folder", reason: "another rnn-train (pid \(holder)) is writing checkpoints into it")
+            defer { close(fd) }
+            throw Self.heldBy(fd, path: path)
         }
         ftruncate(fd, 0)
         let pid = Array("\(getpid())\n".utf8)
@@ -87,6 +103,24 @@ public final class CheckpointFolder {
     }
 
     deinit { if lockDescriptor >= 0 { close(lockDescriptor) } }
+
+    /// The error for a folder another trainer holds, naming it by the pid in its lock file.
+    private static func heldBy(_ fd: Int32, path: String) -> CheckpointError {
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let n = pread(fd, &buffer, buffer.count, 0)
+        let holder = n > 0 ? String(decoding: buffer.prefix(n), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
+        return .fileSystem(path: path, operation: "train into this folder", reason: "another rnn-train (pid \(holder)) is writing checkpoints into it")
+    }
+
+    /// Throws when a running trainer holds the folder at `path` (a check before other complaints
+    /// about the folder; creates nothing).
+    public static func checkNotHeld(_ path: String) throws(CheckpointError) {
+        let fd = open((path as NSString).appendingPathComponent(".lock"), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        guard flock(fd, LOCK_SH | LOCK_NB) == 0 else { throw heldBy(fd, path: path) }
+        flock(fd, LOCK_UN)
+    }
 
     /// Removes temporary files that an interrupted save left behind (call only while holding the
     /// folder, so that no other trainer is saving into it).

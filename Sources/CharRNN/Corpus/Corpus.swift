@@ -26,6 +26,8 @@ public struct Corpus: Sendable {
     public let validation: TokenStream?
     public let trainingFiles: [String]
     public let validationFiles: [String]
+    /// The share of the text held out for validation when there are no validation files.
+    public let validationFraction: Double
     /// FNV-1a (64 bit) over the training text's code points, each as 4 little-endian bytes.
     public let trainingFingerprint: UInt64
     public let validationFingerprint: UInt64
@@ -135,6 +137,7 @@ public struct Corpus: Sendable {
         return Corpus(
             vocabulary: vocabulary, training: training, validation: validation,
             trainingFiles: trainingFiles, validationFiles: validationFiles,
+            validationFraction: validationFiles.isEmpty ? options.validationFraction : 0,
             trainingFingerprint: fingerprint(training, vocabularyCodepoints),
             validationFingerprint: validation.map { fingerprint($0, vocabularyCodepoints) } ?? FNV1a().value)
     }
@@ -143,6 +146,28 @@ public struct Corpus: Sendable {
         var hash = FNV1a()
         tokens.forEachID { hash.add(codepoints[Int($0)]) }
         return hash.value
+    }
+
+    /// The training text's files, for messages: the file, or the first and how many more.
+    public var trainingSource: String { Self.describe(trainingFiles, otherwise: "the text given") }
+
+    /// The validation text, for messages: its files, or the tail held out of the training text.
+    public var validationSource: String {
+        guard validationFiles.isEmpty else { return Self.describe(validationFiles, otherwise: "") }
+        return "the last \(Self.percent(validationFraction)) of \(trainingSource)"
+    }
+
+    static func describe(_ files: [String], otherwise: String) -> String {
+        switch files.count {
+        case 0: otherwise
+        case 1: files[0]
+        default: "\(files[0]) and \(files.count - 1) more file\(files.count == 2 ? "" : "s")"
+        }
+    }
+
+    static func percent(_ fraction: Double) -> String {
+        let value = fraction * 100
+        return value == value.rounded() ? "\(Int(value))%" : String(format: "%.3g%%", value)
     }
 
     /// A corpus from in-memory text (tests, small tools).
@@ -170,7 +195,7 @@ public struct Corpus: Sendable {
             vocabulary: Vocabulary(unit: unit, codepoints: codepoints, counts: counts),
             training: all.slice(from: 0, count: trainingLength),
             validation: heldOut > 0 ? all.slice(from: trainingLength, count: heldOut) : nil,
-            trainingFiles: [], validationFiles: [],
+            trainingFiles: [], validationFiles: [], validationFraction: validationFraction,
             trainingFingerprint: trainingHash.value, validationFingerprint: validationHash.value)
     }
 }

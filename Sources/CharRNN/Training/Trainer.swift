@@ -45,7 +45,7 @@ public enum TrainingError: Swift.Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .diverged(let iteration, let loss, let reason):
-            return "training diverged at iteration \(iteration): \(reason) (loss \(loss)); "
+            return "training diverged at iteration \(iteration): \(reason) (loss \(String(format: "%.4g", loss))); "
                 + "try a lower --learning-rate or a smaller --grad-clip"
         }
     }
@@ -94,14 +94,10 @@ public final class Trainer: @unchecked Sendable {
         self.corpus = corpus
         self.random = random
         progress = TrainingProgress()
+        try Self.checkLengths(corpus, options)
         sequencer = try Sequencer(tokens: corpus.training, batch: options.batchSize, steps: options.seqLength)
         if let validation = corpus.validation {
             let rows = min(options.batchSize, (validation.count - 1) / options.seqLength)
-            guard rows >= 1 else {
-                throw CorpusError.tooShort(
-                    what: "the validation text", length: validation.count, minimum: options.seqLength + 1,
-                    reason: "sequence length \(options.seqLength) + 1; raise --val-fraction, give --val-data, or set --val-fraction 0")
-            }
             validationSequencer = try Sequencer(
                 tokens: validation, batch: rows, steps: options.seqLength, what: "the validation text")
         } else {
@@ -114,6 +110,31 @@ public final class Trainer: @unchecked Sendable {
     }
 
     public var batchesPerEpoch: Int { sequencer.batchesPerEpoch }
+
+    /// Too short a text gets a message that names its files and says what length would do.
+    static func checkLengths(_ corpus: Corpus, _ options: TrainingOptions) throws(CorpusError) {
+        let minimum = options.batchSize * options.seqLength + 1
+        if corpus.training.count < minimum {
+            var reason = "batch size \(options.batchSize) x sequence length \(options.seqLength) + 1"
+            let fraction = corpus.validationFraction
+            if fraction > 0 {
+                var whole = minimum
+                while whole - Int(Double(whole) * fraction) < minimum { whole += 1 }
+                reason += "; with \(Corpus.percent(fraction)) held out for validation the text needs \(whole) tokens"
+            }
+            throw .tooShort(
+                what: "\(corpus.trainingSource): the training text", length: corpus.training.count, minimum: minimum,
+                reason: reason + "; or lower --batch-size or --seq-length")
+        }
+        if let validation = corpus.validation, validation.count < options.seqLength + 1 {
+            let remedy = corpus.validationFiles.isEmpty
+                ? "raise --val-fraction, give --val-data, or set --val-fraction 0"
+                : "give a longer --val-data, or lower --seq-length"
+            throw .tooShort(
+                what: "\(corpus.validationSource): the validation text", length: validation.count,
+                minimum: options.seqLength + 1, reason: "sequence length \(options.seqLength) + 1; \(remedy)")
+        }
+    }
 
     /// Iterations this run trains to: all epochs, capped by --max-iterations.
     public var totalIterations: Int {
