@@ -19,7 +19,7 @@ struct PlayCommand: ParsableCommand {
 
             --score prints the mean loss of texts in nats, bits per character and perplexity: \
             every character after the first is predicted from all those before it, from a zero \
-            state.
+            state, so each file needs at least 2 characters.
 
             Examples:
               rnn-play checkpoints/best.h5 --length 2000 --temperature 0.8 --prime "ROMEO:"
@@ -68,7 +68,7 @@ struct PlayCommand: ParsableCommand {
     @Option(help: "Write the generated text to this file instead of standard output.")
     var output: String?
 
-    @Option(parsing: .upToNextOption, help: "Score these text files (each, and all together) instead of generating.")
+    @Option(parsing: .upToNextOption, help: "Score these text files (each, and all together) instead of generating; each needs at least 2 characters.")
     var score: [String] = []
 
     @Flag(help: "With --score: print the scores as JSON.")
@@ -197,15 +197,21 @@ struct PlayCommand: ParsableCommand {
     }
 
     func scoreFiles(_ model: Model) throws {
+        // Every file is read and checked first: a bad one stops the run before any report.
+        var texts: [(file: String, tokens: TokenStream)] = []
+        for file in score {
+            let corpus = try Corpus.load(CorpusOptions(trainingPaths: [file], unit: model.vocabulary.unit), vocabulary: model.vocabulary)
+            if corpus.training.count < 2 { throw CorpusError.tooShortToScore(path: file, characters: corpus.training.count) }
+            texts.append((file, corpus.training))
+        }
         let scorer = Scorer(model: model)
         var overall = Scorer.Score(totalNats: 0, predictions: 0)
         var characters = 0
         var entries: [[String: Any]] = []
         let display = ProgressDisplay(quiet: false, standardError: true)
-        for file in score {
-            let corpus = try Corpus.load(CorpusOptions(trainingPaths: [file], unit: model.vocabulary.unit), vocabulary: model.vocabulary)
-            let total = max(1, corpus.training.count - 1)
-            let result = scorer.score(corpus.training) { done in
+        for (file, tokens) in texts {
+            let total = tokens.count - 1
+            let result = scorer.score(tokens) { done in
                 let fraction = Double(done) / Double(total)
                 display.update(
                     "scoring \(file) \(ProgressDisplay.bar(fraction)) \(Int(fraction * 100))%  \(Console.grouped(done)) of \(Console.grouped(total)) characters",
@@ -213,9 +219,9 @@ struct PlayCommand: ParsableCommand {
             }
             display.finish()
             overall = overall + result
-            characters += corpus.training.count
+            characters += tokens.count
             if json {
-                entries.append(Self.json(result, characters: corpus.training.count, path: file))
+                entries.append(Self.json(result, characters: tokens.count, path: file))
             } else {
                 Console.writeLine(Self.format(result, label: file))
             }

@@ -158,4 +158,33 @@ struct PlayProgramTests {
         ])
         #expect(digits.output == String(repeating: "142857", count: 20) + "\n")
     }
+
+    @Test func scoringRefusesTextsTooShortToScoreBeforeReportingAny() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let one = folder.appendingPathComponent("one.txt").path
+        let empty = folder.appendingPathComponent("empty.txt").path
+        let two = folder.appendingPathComponent("two.txt").path
+        try "a".write(toFile: one, atomically: true, encoding: .utf8)
+        try "".write(toFile: empty, atomically: true, encoding: .utf8)
+        try "ab".write(toFile: two, atomically: true, encoding: .utf8)
+        let tooShort = "rnn-play: error: \(one): too short to score: 1 character; at least 2 are needed (the first is only context)\n"
+        let single = try Self.play(["--score", one])
+        #expect(single.status == 1 && single.output.isEmpty)
+        #expect(single.errors == tooShort)
+        let nothing = try Self.play(["--score", empty])
+        #expect(nothing.status == 1 && nothing.output.isEmpty)
+        #expect(nothing.errors == "rnn-play: error: \(empty): the text is empty\n")
+        // One short file among good ones: refused, named, and no line printed for the others.
+        let mixed = try Self.play(["--score", Programs.fixture("multilingual.txt"), one, two])
+        #expect(mixed.status == 1 && mixed.output.isEmpty, "\(mixed.output)")
+        #expect(mixed.errors == tooShort)
+        // Two characters make one prediction.
+        let shortest = try Self.play(["--score", two, "--json"])
+        #expect(shortest.status == 0, "\(shortest.errors)")
+        let document = try JSONSerialization.jsonObject(with: Data(shortest.output.utf8)) as! [String: Any]
+        let overall = document["overall"] as! [String: Any]
+        #expect(overall["characters"] as? Int == 2 && overall["predictions"] as? Int == 1)
+        #expect((overall["nats_per_char"] as! NSNumber).doubleValue.isFinite)
+    }
 }

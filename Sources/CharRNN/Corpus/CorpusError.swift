@@ -10,6 +10,7 @@ public enum CorpusError: Swift.Error, CustomStringConvertible, Equatable, Sendab
     case tooShort(what: String, length: Int, minimum: Int, reason: String)
     case tooManyDistinct(count: Int, limit: Int)
     case singleCharacter(source: String, character: UInt32)
+    case tooShortToScore(path: String, characters: Int)
     case invalidOption(String)
 
     public var description: String {
@@ -36,6 +37,8 @@ public enum CorpusError: Swift.Error, CustomStringConvertible, Equatable, Sendab
             return "the text has \(count) distinct characters, more than the limit of \(limit)"
         case .singleCharacter(let source, let character):
             return "\(source): the text consists of one distinct character (\(Vocabulary.visible(character))): there is nothing to learn"
+        case .tooShortToScore(let path, let characters):
+            return "\(path): too short to score: \(characters) character\(characters == 1 ? "" : "s"); at least 2 are needed (the first is only context)"
         case .invalidOption(let message):
             return message
         }
