@@ -50,7 +50,7 @@ struct PlayCommand: ParsableCommand {
     @Option(help: "Text to warm the state up on before generating.")
     var prime: String?
 
-    @Option(help: "Read the prime text from this file (UTF-8).")
+    @Option(help: "Read the prime text from this file (UTF-8; any bytes for a byte-level model).")
     var primeFile: String?
 
     @Flag(inversion: .prefixedNo, help: "Print the prime before the generated text.")
@@ -90,45 +90,49 @@ struct PlayCommand: ParsableCommand {
         if json && score.isEmpty { throw ValidationError("--json goes with --score") }
     }
 
-    func run() throws {
-        try Console.failingCleanly("rnn-play") {
-            BLASThreads.set(threads)
-            let model = try Checkpoint.read(from: checkpoint).makeModel()
-            if !score.isEmpty {
-                try scoreFiles(model)
-            } else if let beamWidth {
-                try searchBeams(model, width: beamWidth)
-            } else {
-                try generate(model)
-            }
-        }
+    /// A problem with the user's input, shown as it is.
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
     }
 
-    /// The prime text: --prime, --prime-file, or nothing.
-    func primeText() throws -> String? {
-        if let prime { return prime }
-        guard let primeFile else { return nil }
-        guard let data = FileManager.default.contents(atPath: primeFile) else {
-            throw CorpusError.unreadable(path: primeFile, reason: "no such file or not readable")
+    /// The advice for a text that is not UTF-8: only a model of Unicode characters refuses one, and
+    /// rnn-play has no --bytes to suggest.
+    static let notUTF8Hint = "the model reads Unicode characters; a byte-level model, trained with rnn-train --bytes, reads any file"
+
+    func run() throws {
+        try Console.failingCleanly("rnn-play") {
+            do {
+                BLASThreads.set(threads)
+                let model = try Checkpoint.read(from: checkpoint).makeModel()
+                if !score.isEmpty {
+                    try scoreFiles(model)
+                } else if let beamWidth {
+                    try searchBeams(model, width: beamWidth)
+                } else {
+                    try generate(model)
+                }
+            } catch let error as CorpusError {
+                throw Failure(description: error.description(notUTF8Hint: Self.notUTF8Hint))
+            }
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw CorpusError.invalidUTF8(path: primeFile, byteOffset: 0)
-        }
-        return text
     }
 
     /// Prime tokens, and the bytes to echo. Without a prime the state is warmed up on a newline
     /// (not echoed), or on a random character when the vocabulary has no newline.
     func primeTokens(_ vocabulary: Vocabulary, random: inout RandomGenerator) throws -> (ids: [Int32], echo: [UInt8]) {
-        if let text = try primeText() {
-            let source = prime != nil ? "--prime" : primeFile!
-            let ids = try vocabulary.encode(text, source: source)
+        let ids: [Int32]
+        if let prime {
+            ids = try vocabulary.encode(prime, source: "--prime")
             if ids.isEmpty { throw ValidationError("the prime text is empty") }
-            return (ids, Array(text.utf8))
+        } else if let primeFile {
+            ids = try vocabulary.encode(file: primeFile)
+        } else if let newline = vocabulary.id(of: 0x0A) {
+            return ([newline], [])
+        } else {
+            let first = Int32(random.next() % UInt64(vocabulary.count))
+            return ([first], vocabulary.bytes(of: first))
         }
-        if let newline = vocabulary.id(of: 0x0A) { return ([newline], []) }
-        let first = Int32(random.next() % UInt64(vocabulary.count))
-        return ([first], vocabulary.bytes(of: first))
+        return (ids, ids.flatMap(vocabulary.bytes(of:)))
     }
 
     static func unescape(_ text: String) -> String {

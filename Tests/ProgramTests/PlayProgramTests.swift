@@ -23,6 +23,21 @@ struct PlayProgramTests {
         try Programs.run("rnn-play", [checkpoint] + arguments)
     }
 
+    /// A few iterations on FizzBuzz: a vocabulary of digits, "Fizz", "Buzz" and newline only.
+    static let fizzbuzzCheckpoint: String = {
+        let folder = try! Programs.temporaryFolder()
+        let result = try! Programs.run("rnn-train", [
+            "--data", Programs.fixture("fizzbuzz.txt"), "--layers", "1", "--hidden-size", "16", "--batch-size", "4",
+            "--seq-length", "16", "--val-fraction", "0", "--max-iterations", "5", "--sample-every", "0",
+            "--checkpoint-dir", folder.path,
+        ])
+        precondition(result.status == 0, result.errors)
+        return folder.appendingPathComponent("latest.h5").path
+    }()
+
+    /// The text that is not UTF-8 of the defect report: the bad byte 0xFF is at offset 6.
+    static let invalidUTF8 = Data([0x31, 0x0A, 0x32, 0x0A, 0x46, 0x69, 0xFF, 0x7A, 0x7A, 0x0A])
+
     @Test func sameSeedSameTextOtherSeedOtherText() throws {
         let a = try Self.play(["--length", "200", "--seed", "11", "--prime", "The "])
         let b = try Self.play(["--length", "200", "--seed", "11", "--prime", "The "])
@@ -186,5 +201,40 @@ struct PlayProgramTests {
         let overall = document["overall"] as! [String: Any]
         #expect(overall["characters"] as? Int == 2 && overall["predictions"] as? Int == 1)
         #expect((overall["nats_per_char"] as! NSNumber).doubleValue.isFinite)
+    }
+
+    @Test func textsThatAreNotUTF8AreRefusedAtTheirOffsetWithAdviceThatApplies() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let bad = folder.appendingPathComponent("bad.txt")
+        try Self.invalidUTF8.write(to: bad)
+        let message = "rnn-play: error: \(bad.path): invalid UTF-8 at byte offset 6 (the model reads Unicode characters; "
+            + "a byte-level model, trained with rnn-train --bytes, reads any file)\n"
+        for arguments in [["--prime-file", bad.path, "--seed", "1"], ["--score", bad.path]] {
+            let result = try Programs.run("rnn-play", [Self.fizzbuzzCheckpoint] + arguments)
+            #expect(result.status == 1 && result.output.isEmpty, "\(arguments)")
+            #expect(result.errors == message, "\(arguments)")
+        }
+        let empty = folder.appendingPathComponent("empty.txt")
+        try Data().write(to: empty)
+        let emptyPrime = try Programs.run("rnn-play", [Self.fizzbuzzCheckpoint, "--prime-file", empty.path, "--seed", "1"])
+        #expect(emptyPrime.status == 1)
+        #expect(emptyPrime.errors == "rnn-play: error: \(empty.path): the text is empty\n")
+
+        // A byte-level model reads the same file as the bytes it is, and echoes them unchanged.
+        let corpus = folder.appendingPathComponent("corpus.bin")
+        try Data((0..<20).flatMap { _ in Self.invalidUTF8 }).write(to: corpus)
+        let trained = try Programs.run("rnn-train", [
+            "--data", corpus.path, "--bytes", "--layers", "1", "--hidden-size", "8", "--batch-size", "2", "--seq-length", "8",
+            "--val-fraction", "0", "--max-iterations", "2", "--sample-every", "0", "--checkpoint-dir", folder.appendingPathComponent("bytes").path,
+        ])
+        #expect(trained.status == 0, "\(trained.errors)")
+        let out = folder.appendingPathComponent("out.bin")
+        let played = try Programs.run("rnn-play", [
+            folder.appendingPathComponent("bytes/latest.h5").path, "--prime-file", bad.path, "--length", "5", "--seed", "1", "--output", out.path,
+        ])
+        #expect(played.status == 0, "\(played.errors)")
+        let written = try Data(contentsOf: out)
+        #expect(written.count == Self.invalidUTF8.count + 5 + 1 && written.prefix(Self.invalidUTF8.count) == Self.invalidUTF8)
     }
 }

@@ -13,7 +13,12 @@ public enum CorpusError: Swift.Error, CustomStringConvertible, Equatable, Sendab
     case tooShortToScore(path: String, characters: Int)
     case invalidOption(String)
 
-    public var description: String {
+    /// With rnn-train's advice for text that is not UTF-8.
+    public var description: String { description(notUTF8Hint: "use --bytes to train on raw bytes") }
+
+    /// The message, with `hint` as the advice for text that is not UTF-8 (a program without
+    /// --bytes must not suggest it).
+    public func description(notUTF8Hint hint: String) -> String {
         switch self {
         case .missingPath(let path):
             return "\(path): no such file or folder"
@@ -24,9 +29,9 @@ public enum CorpusError: Swift.Error, CustomStringConvertible, Equatable, Sendab
         case .empty(let path):
             return "\(path): the text is empty"
         case .invalidUTF8(let path, let offset):
-            return "\(path): invalid UTF-8 at byte offset \(offset) (use --bytes to train on raw bytes)"
+            return "\(path): invalid UTF-8 at byte offset \(offset) (\(hint))"
         case .binaryFile(let path, let offset):
-            return "\(path): looks like a binary file (NUL byte at offset \(offset)); use --bytes to train on raw bytes"
+            return "\(path): looks like a binary file (NUL byte at offset \(offset)); \(hint)"
         case .unknownCharacters(let source, let characters):
             let shown = characters.prefix(20).map(Vocabulary.visible).joined(separator: " ")
             let more = characters.count > 20 ? " and \(characters.count - 20) more" : ""

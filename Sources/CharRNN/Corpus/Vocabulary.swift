@@ -35,9 +35,20 @@ public struct Vocabulary: Equatable, Sendable {
 
     /// The token ids of a text; unknown characters are an error that lists them.
     public func encode(_ text: String, source: String) throws(CorpusError) -> [Int32] {
+        try encode(values: unit == .byte ? text.utf8.map(UInt32.init) : text.unicodeScalars.map(\.value), source: source)
+    }
+
+    /// The token ids of a file, read and checked as training text is: bytes for a byte-level
+    /// vocabulary, else UTF-8 (errors give the byte offset).
+    public func encode(file path: String) throws(CorpusError) -> [Int32] {
+        var values: [UInt32] = []
+        try TextFiles.scan(path, unit: unit) { values.append(contentsOf: $0) }
+        return try encode(values: values, source: path)
+    }
+
+    private func encode(values: [UInt32], source: String) throws(CorpusError) -> [Int32] {
         var ids: [Int32] = []
         var unknown: [UInt32] = []
-        let values: [UInt32] = unit == .byte ? text.utf8.map(UInt32.init) : text.unicodeScalars.map(\.value)
         ids.reserveCapacity(values.count)
         for v in values {
             if let id = index[v] {
