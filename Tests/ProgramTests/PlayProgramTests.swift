@@ -237,4 +237,44 @@ struct PlayProgramTests {
         let written = try Data(contentsOf: out)
         #expect(written.count == Self.invalidUTF8.count + 5 + 1 && written.prefix(Self.invalidUTF8.count) == Self.invalidUTF8)
     }
+
+    @Test func optionsThatWouldHaveNoEffectAreRefused() throws {
+        let a = Programs.fixture("multilingual.txt")
+        let beam = "--beam-width finds the most likely continuation of --length characters, without sampling; drop "
+        let score = "--score reads the files instead of generating; drop "
+        let cases: [([String], String)] = [
+            (["--beam-width", "4", "--stop", "x"], beam + "--stop"),
+            (["--beam-width", "4", "--temperature", "0.5", "--top-k", "3", "--top-p", "0.9"], beam + "--temperature, --top-k, --top-p"),
+            (["--beam-width", "4", "--temperature", "1"], beam + "--temperature"),
+            (["--beam-width", "4", "--num-samples", "2"], "--beam-width finds one continuation; drop --num-samples"),
+            (["--score", a, "--length", "10", "--seed", "1", "--no-echo-prime"], score + "--length, --seed, --no-echo-prime"),
+            (["--score", a, "--temperature", "0.5", "--top-k", "2", "--top-p", "0.5", "--stop", "x"], score + "--temperature, --top-k, --top-p, --stop"),
+            (["--score", a, "--prime", "The ", "--num-samples", "2", "--beam-width", "3"], score + "--prime, --num-samples, --beam-width"),
+            (["--score", a, "--prime-file", a, "--echo-prime"], score + "--prime-file, --echo-prime"),
+        ]
+        for (arguments, message) in cases {
+            let result = try Self.play(arguments)
+            #expect(result.status == 64, "\(arguments)")
+            #expect(result.errors.hasPrefix("Error: \(message)\nUsage: "), "\(arguments): \(result.errors)")
+            #expect(result.output.isEmpty)
+        }
+        // What beam search does use is still accepted.
+        let beamed = try Self.play(["--beam-width", "3", "--length", "5", "--prime", "The ", "--no-echo-prime", "--seed", "2"])
+        #expect(beamed.status == 0, "\(beamed.errors)")
+        #expect(beamed.output.unicodeScalars.count == 5 + 1)
+    }
+
+    @Test func scoresGoToTheOutputFile() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let a = Programs.fixture("multilingual.txt")
+        for extra in [[], ["--json"]] {
+            let printed = try Self.play(["--score", a, a] + extra)
+            let file = folder.appendingPathComponent("scores\(extra.count).txt")
+            let filed = try Self.play(["--score", a, a, "--output", file.path] + extra)
+            #expect(filed.status == 0 && filed.output.isEmpty, "\(filed.errors)")
+            #expect(try String(contentsOf: file, encoding: .utf8) == printed.output)
+            #expect(printed.output.hasSuffix("\n") && printed.output.contains(extra.isEmpty ? "overall: " : "\"overall\""))
+        }
+    }
 }
