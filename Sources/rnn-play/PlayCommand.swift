@@ -176,10 +176,9 @@ struct PlayCommand: ParsableCommand {
 
     func destination() throws -> FileHandle {
         guard let output else { return .standardOutput }
-        guard FileManager.default.createFile(atPath: output, contents: nil),
-            let handle = FileHandle(forWritingAtPath: output)
-        else { throw CorpusError.unreadable(path: output, reason: "cannot create the output file") }
-        return handle
+        let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+        if fd < 0 { throw Failure(description: "\(output): cannot create the output file: \(String(cString: strerror(errno)))") }
+        return FileHandle(fileDescriptor: fd, closeOnDealloc: true)
     }
 
     func generate(_ model: Model) throws {

@@ -277,4 +277,15 @@ struct PlayProgramTests {
             #expect(printed.output.hasSuffix("\n") && printed.output.contains(extra.isEmpty ? "overall: " : "\"overall\""))
         }
     }
+
+    @Test func anOutputFileThatCannotBeCreatedIsNamedAsSuch() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("missing/out.txt").path
+        for arguments in [["--length", "5", "--seed", "1"], ["--beam-width", "2", "--length", "5"], ["--score", Programs.fixture("multilingual.txt")]] {
+            let result = try Self.play(arguments + ["--output", path])
+            #expect(result.status == 1, "\(arguments)")
+            #expect(result.errors == "rnn-play: error: \(path): cannot create the output file: No such file or directory\n", "\(arguments)")
+        }
+    }
 }
