@@ -49,7 +49,7 @@ struct PlayCommand: ParsableCommand {
     @Option(help: "Draw only from the smallest set of most likely characters whose probability reaches P (nucleus sampling); 1 means no limit. (default: 1.0)")
     var topP: Double?
 
-    @Option(help: "Random seed: the same seed gives the same text. (default: a random seed, printed to standard error)")
+    @Option(help: "Random seed: the same seed gives the same text. (default: a random seed, printed to standard error when the text depends on it)")
     var seed: UInt64?
 
     @Option(help: "Text to warm the state up on before generating.")
@@ -170,6 +170,11 @@ struct PlayCommand: ParsableCommand {
         return (ids, ids.flatMap(vocabulary.bytes(of:)))
     }
 
+    /// Whether the prime is drawn at random (no prime given, no newline in the vocabulary).
+    func drawsPrime(_ vocabulary: Vocabulary) -> Bool {
+        prime == nil && primeFile == nil && vocabulary.id(of: 0x0A) == nil
+    }
+
     static func unescape(_ text: String) -> String {
         text.replacingOccurrences(of: "\\n", with: "\n").replacingOccurrences(of: "\\t", with: "\t")
     }
@@ -185,13 +190,17 @@ struct PlayCommand: ParsableCommand {
         let vocabulary = model.vocabulary
         let numSamples = self.numSamples ?? 1
         let seed = self.seed ?? UInt64.random(in: 0...UInt64(Int64.max))
-        if self.seed == nil { FileHandle.standardError.write(Data("rnn-play: seed \(seed)\n".utf8)) }
         var random = RandomGenerator(seed: seed)
         let (primeIDs, echo) = try primeTokens(vocabulary, random: &random)
         let stopIDs = try stop.map { try vocabulary.encode(Self.unescape($0), source: "--stop") } ?? []
         let request = GenerationRequest(
             prime: primeIDs, length: sampleLength, sampling: sampling, seed: seed, stop: stopIDs, samples: numSamples)
         let out = StreamingOutput(handle: try destination())
+        // Only once the inputs are accepted (an error stays one line), and only when the text
+        // depends on it.
+        if self.seed == nil && ((request.length > 0 && sampling.temperature > 0) || drawsPrime(vocabulary)) {
+            FileHandle.standardError.write(Data("rnn-play: seed \(seed)\n".utf8))
+        }
         let generator = TextGenerator(model: model)
         if numSamples == 1 {
             if echoesPrime { out.write(echo) }

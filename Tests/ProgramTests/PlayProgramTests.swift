@@ -288,4 +288,18 @@ struct PlayProgramTests {
             #expect(result.errors == "rnn-play: error: \(path): cannot create the output file: No such file or directory\n", "\(arguments)")
         }
     }
+
+    @Test func theSeedIsPrintedOnlyWhenTheTextDependsOnItAndTheInputIsGood() throws {
+        let drawn = try Self.play(["--length", "40", "--prime", "The "])
+        #expect(drawn.status == 0)
+        let seedLine = String(try #require(drawn.errors.split(separator: "\n").first))
+        #expect(drawn.errors == seedLine + "\n" && seedLine.hasPrefix("rnn-play: seed "))
+        let replayed = try Self.play(["--length", "40", "--prime", "The ", "--seed", String(seedLine.dropFirst("rnn-play: seed ".count))])
+        #expect(replayed.output == drawn.output && replayed.errors.isEmpty, "the printed seed gives the same text")
+        let greedy = try Self.play(["--length", "40", "--prime", "The ", "--temperature", "0"])
+        #expect(greedy.status == 0 && greedy.errors.isEmpty, "greedy sampling uses no randomness: \(greedy.errors)")
+        let refused = try Self.play(["--length", "40", "--prime", "☃"])
+        #expect(refused.status == 1)
+        #expect(refused.errors == "rnn-play: error: --prime: 1 character(s) not in the model's vocabulary: ☃\n")
+    }
 }
