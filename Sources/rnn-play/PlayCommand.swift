@@ -11,8 +11,11 @@ struct PlayCommand: ParsableCommand {
         discussion: """
             Generation starts from a zero state, warms it up on the prime (--prime or \
             --prime-file; a newline when neither is given) and then draws one character at a \
-            time, streaming them to standard output (or --output). --num-samples generates \
-            several samples together as one batch and prints them one after another.
+            time, streaming them to standard output (or --output). A file or pipe gets exactly \
+            the text (the prime, unless --no-echo-prime, and the generated characters); on a \
+            terminal an unfinished last line is ended with a newline. --num-samples generates \
+            several samples together as one batch and prints them one after another, each under \
+            a header line and ending with a newline.
 
             --beam-width searches for the most likely continuation of --length characters \
             instead of sampling (so --temperature, --top-k, --top-p and --stop do not apply), \
@@ -205,7 +208,6 @@ struct PlayCommand: ParsableCommand {
         if numSamples == 1 {
             if echoesPrime { out.write(echo) }
             generator.generate(request, emit: { _, token in out.write(vocabulary.bytes(of: token)) }, finished: { _ in })
-            out.write([0x0A])
         } else {
             // Rows advance together; each sample is printed whole, in order, once it is complete.
             var texts = [[UInt8]](repeating: echoesPrime ? echo : [], count: numSamples)
@@ -225,7 +227,7 @@ struct PlayCommand: ParsableCommand {
                     printReady()
                 })
         }
-        out.flush()
+        out.finish()
     }
 
     func searchBeams(_ model: Model, width: Int) throws {
@@ -236,8 +238,7 @@ struct PlayCommand: ParsableCommand {
         let result = BeamSearch(model: model).search(prime: primeIDs, length: length, width: width)
         if echoesPrime { out.write(echo) }
         for token in result.tokens { out.write(model.vocabulary.bytes(of: token)) }
-        out.write([0x0A])
-        out.flush()
+        out.finish()
         FileHandle.standardError.write(Data(String(
             format: "rnn-play: beam search (width %d): log-probability %.6f (%.4f nats/char)\n",
             width, result.logProbability, length > 0 ? -result.logProbability / Double(length) : 0).utf8))

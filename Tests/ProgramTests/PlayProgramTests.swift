@@ -46,7 +46,7 @@ struct PlayProgramTests {
         #expect(a.output == b.output)
         #expect(a.output != c.output)
         #expect(a.output.hasPrefix("The "))
-        #expect(a.output.unicodeScalars.count == 4 + 200 + 1)
+        #expect(a.output.unicodeScalars.count == 4 + 200, "the prime and the generated text, no newline added")
         let quiet = try Self.play(["--length", "200", "--seed", "11", "--prime", "The ", "--no-echo-prime"])
         #expect("The " + quiet.output == a.output)
     }
@@ -73,20 +73,20 @@ struct PlayProgramTests {
     @Test func temperatureZeroIsArgmaxAndTopKTopPStayInTheirSets() throws {
         let model = try Checkpoint.read(from: Self.checkpoint).makeModel()
         let greedy = try Self.play(["--length", "120", "--temperature", "0", "--prime", "Der "])
-        let generated = String(greedy.output.dropFirst(4).dropLast())
+        let generated = String(greedy.output.dropFirst(4))
         for (token, p) in try Self.distributions(model, prime: "Der ", generated: generated, temperature: 1) {
             #expect(p[token] == p.max(), "greedy picked a token that is not the most likely")
         }
         for seed in 1...3 {
             let k = 3
             let topK = try Self.play(["--length", "150", "--temperature", "1.3", "--top-k", "\(k)", "--seed", "\(seed)", "--prime", "Der "])
-            for (token, p) in try Self.distributions(model, prime: "Der ", generated: String(topK.output.dropFirst(4).dropLast()), temperature: 1.3) {
+            for (token, p) in try Self.distributions(model, prime: "Der ", generated: String(topK.output.dropFirst(4)), temperature: 1.3) {
                 let rank = p.filter { $0 > p[token] }.count
                 #expect(rank < k, "top-k emitted the token of rank \(rank)")
             }
             let threshold = 0.7
             let topP = try Self.play(["--length", "150", "--temperature", "1.3", "--top-p", "\(threshold)", "--seed", "\(seed)", "--prime", "Der "])
-            for (token, p) in try Self.distributions(model, prime: "Der ", generated: String(topP.output.dropFirst(4).dropLast()), temperature: 1.3) {
+            for (token, p) in try Self.distributions(model, prime: "Der ", generated: String(topP.output.dropFirst(4)), temperature: 1.3) {
                 // The nucleus: tokens whose more-likely predecessors have not yet reached the threshold.
                 let before = p.filter { $0 > p[token] }.reduce(0, +)
                 #expect(before < threshold + 1e-9, "top-p emitted a token outside the nucleus")
@@ -101,7 +101,7 @@ struct PlayProgramTests {
         #expect(many.status == 0, "\(many.errors)")
         for i in 1...3 { #expect(many.output.contains("----- sample \(i) of 3 -----\na")) }
         let stopped = try Self.play(["--length", "400", "--seed", "4", "--stop", " "])
-        let text = stopped.output.dropLast()
+        let text = stopped.output
         #expect(text.hasSuffix(" ") && text.dropLast().firstIndex(of: " ") == nil, "stops at the first space: \(text)")
         let primeFile = folder.appendingPathComponent("prime.txt")
         try "Быстрая".write(to: primeFile, atomically: true, encoding: .utf8)
@@ -109,7 +109,7 @@ struct PlayProgramTests {
         let filed = try Self.play(["--length", "30", "--seed", "2", "--prime-file", primeFile.path, "--output", outputFile.path])
         #expect(filed.status == 0 && filed.output.isEmpty)
         let written = try String(contentsOf: outputFile, encoding: .utf8)
-        #expect(written.hasPrefix("Быстрая") && written.unicodeScalars.count == 7 + 30 + 1)
+        #expect(written.hasPrefix("Быстрая") && written.unicodeScalars.count == 7 + 30)
         let unknown = try Self.play(["--prime", "Hello ☃ ♞"])
         #expect(unknown.status == 1)
         #expect(unknown.errors.contains("--prime: 2 character(s) not in the model's vocabulary: ☃ ♞"))
@@ -120,7 +120,7 @@ struct PlayProgramTests {
         let result = try Self.play(["--beam-width", "6", "--length", "12", "--prime", "The "])
         #expect(result.status == 0, "\(result.errors)")
         let expected = BeamSearch(model: model).search(prime: try model.vocabulary.encode("The ", source: "t"), length: 12, width: 6)
-        #expect(result.output == "The " + model.vocabulary.decode(expected.tokens) + "\n")
+        #expect(result.output == "The " + model.vocabulary.decode(expected.tokens))
         #expect(result.errors.contains(String(format: "log-probability %.6f", expected.logProbability)))
     }
 
@@ -159,7 +159,7 @@ struct PlayProgramTests {
             folder.appendingPathComponent("fizzbuzz/latest.h5").path, "--temperature", "0", "--prime-file", fizzbuzz,
             "--no-echo-prime", "--length", "\(expected.count)",
         ])
-        #expect(played.output == expected + "\n")
+        #expect(played.output == expected)
 
         let sevenths = Programs.fixture("sevenths.txt")
         let trainedSevenths = try Programs.run("rnn-train", [
@@ -171,7 +171,7 @@ struct PlayProgramTests {
         let digits = try Programs.run("rnn-play", [
             folder.appendingPathComponent("sevenths/latest.h5").path, "--temperature", "0", "--prime", "14", "--length", "118",
         ])
-        #expect(digits.output == String(repeating: "142857", count: 20) + "\n")
+        #expect(digits.output == String(repeating: "142857", count: 20))
     }
 
     @Test func scoringRefusesTextsTooShortToScoreBeforeReportingAny() throws {
@@ -235,7 +235,7 @@ struct PlayProgramTests {
         ])
         #expect(played.status == 0, "\(played.errors)")
         let written = try Data(contentsOf: out)
-        #expect(written.count == Self.invalidUTF8.count + 5 + 1 && written.prefix(Self.invalidUTF8.count) == Self.invalidUTF8)
+        #expect(written.count == Self.invalidUTF8.count + 5 && written.prefix(Self.invalidUTF8.count) == Self.invalidUTF8)
     }
 
     @Test func optionsThatWouldHaveNoEffectAreRefused() throws {
@@ -261,7 +261,7 @@ struct PlayProgramTests {
         // What beam search does use is still accepted.
         let beamed = try Self.play(["--beam-width", "3", "--length", "5", "--prime", "The ", "--no-echo-prime", "--seed", "2"])
         #expect(beamed.status == 0, "\(beamed.errors)")
-        #expect(beamed.output.unicodeScalars.count == 5 + 1)
+        #expect(beamed.output.unicodeScalars.count == 5)
     }
 
     @Test func scoresGoToTheOutputFile() throws {
@@ -301,5 +301,24 @@ struct PlayProgramTests {
         let refused = try Self.play(["--length", "40", "--prime", "☃"])
         #expect(refused.status == 1)
         #expect(refused.errors == "rnn-play: error: --prime: 1 character(s) not in the model's vocabulary: ☃\n")
+    }
+
+    @Test func aFileOrPipeGetsExactlyTheTextATerminalAFinalNewline() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let arguments = ["--length", "30", "--seed", "5", "--prime", "The "]
+        let piped = try Self.play(arguments)
+        #expect(piped.output.unicodeScalars.count == 4 + 30 && piped.output.hasPrefix("The "))
+        let file = folder.appendingPathComponent("out.txt")
+        #expect(try Self.play(arguments + ["--output", file.path]).status == 0)
+        #expect(try String(contentsOf: file, encoding: .utf8) == piped.output)
+        // The terminal turns "\n" into "\r\n".
+        let (status, shown) = try ProgressProgramTests.onTerminal("rnn-play", [Self.checkpoint] + arguments)
+        #expect(status == 0)
+        let onTerminal = piped.output.replacingOccurrences(of: "\n", with: "\r\n")
+        #expect(shown == onTerminal + (piped.output.hasSuffix("\n") ? "" : "\r\n"))
+        // A text that ends its own line gets no second newline (and nothing drawn, no seed line).
+        let (_, ended) = try ProgressProgramTests.onTerminal("rnn-play", [Self.checkpoint, "--length", "0", "--prime", "The\n"])
+        #expect(ended == "The\r\n")
     }
 }
