@@ -112,7 +112,7 @@ struct PlayProgramTests {
         #expect(written.hasPrefix("Быстрая") && written.unicodeScalars.count == 7 + 30)
         let unknown = try Self.play(["--prime", "Hello ☃ ♞"])
         #expect(unknown.status == 1)
-        #expect(unknown.errors.contains("--prime: 2 character(s) not in the model's vocabulary: ☃ ♞"))
+        #expect(unknown.errors.contains("--prime: 2 character(s) not in the model's vocabulary: '☃' '♞'"))
     }
 
     @Test func beamSearchPrintsItsContinuationAndLogProbability() throws {
@@ -236,6 +236,10 @@ struct PlayProgramTests {
         #expect(played.status == 0, "\(played.errors)")
         let written = try Data(contentsOf: out)
         #expect(written.count == Self.invalidUTF8.count + 5 && written.prefix(Self.invalidUTF8.count) == Self.invalidUTF8)
+        // Bytes it does not know are listed as bytes, not as Latin-1 characters.
+        let unknown = try Programs.run("rnn-play", [folder.appendingPathComponent("bytes/latest.h5").path, "--prime", "é"])
+        #expect(unknown.status == 1)
+        #expect(unknown.errors == "rnn-play: error: --prime: 2 character(s) not in the model's vocabulary: '\\xA9' '\\xC3'\n")
     }
 
     @Test func optionsThatWouldHaveNoEffectAreRefused() throws {
@@ -300,7 +304,7 @@ struct PlayProgramTests {
         #expect(greedy.status == 0 && greedy.errors.isEmpty, "greedy sampling uses no randomness: \(greedy.errors)")
         let refused = try Self.play(["--length", "40", "--prime", "☃"])
         #expect(refused.status == 1)
-        #expect(refused.errors == "rnn-play: error: --prime: 1 character(s) not in the model's vocabulary: ☃\n")
+        #expect(refused.errors == "rnn-play: error: --prime: 1 character(s) not in the model's vocabulary: '☃'\n")
     }
 
     @Test func aFileOrPipeGetsExactlyTheTextATerminalAFinalNewline() throws {
@@ -320,5 +324,11 @@ struct PlayProgramTests {
         // A text that ends its own line gets no second newline (and nothing drawn, no seed line).
         let (_, ended) = try ProgressProgramTests.onTerminal("rnn-play", [Self.checkpoint, "--length", "0", "--prime", "The\n"])
         #expect(ended == "The\r\n")
+    }
+
+    @Test func missingCharactersAreListedUnambiguously() throws {
+        let result = try Programs.run("rnn-play", [Self.fizzbuzzCheckpoint, "--prime", "a' b,\t!\u{301}\\"])
+        #expect(result.status == 1)
+        #expect(result.errors == "rnn-play: error: --prime: 9 character(s) not in the model's vocabulary: '\\t' ' ' '!' '\\'' ',' '\\\\' 'a' 'b' U+0301\n")
     }
 }

@@ -6,7 +6,7 @@ public enum CorpusError: Swift.Error, CustomStringConvertible, Equatable, Sendab
     case empty(path: String)
     case invalidUTF8(path: String, byteOffset: Int)
     case binaryFile(path: String, byteOffset: Int)
-    case unknownCharacters(source: String, characters: [UInt32])
+    case unknownCharacters(source: String, characters: [UInt32], unit: TokenUnit = .unicodeScalar)
     case tooShort(what: String, length: Int, minimum: Int, reason: String)
     case tooManyDistinct(count: Int, limit: Int)
     case singleCharacter(source: String, character: UInt32)
@@ -32,8 +32,8 @@ public enum CorpusError: Swift.Error, CustomStringConvertible, Equatable, Sendab
             return "\(path): invalid UTF-8 at byte offset \(offset) (\(hint))"
         case .binaryFile(let path, let offset):
             return "\(path): looks like a binary file (NUL byte at offset \(offset)); \(hint)"
-        case .unknownCharacters(let source, let characters):
-            let shown = characters.prefix(20).map(Vocabulary.visible).joined(separator: " ")
+        case .unknownCharacters(let source, let characters, let unit):
+            let shown = characters.prefix(20).map { Vocabulary.quoted($0, unit: unit) }.joined(separator: " ")
             let more = characters.count > 20 ? " and \(characters.count - 20) more" : ""
             return "\(source): \(characters.count) character(s) not in the model's vocabulary: \(shown)\(more)"
         case .tooShort(let what, let length, let minimum, let reason):
