@@ -120,6 +120,6 @@ struct CorpusTests {
         #expect(throws: CorpusError.unknownCharacters(source: file.path, characters: [0x0A, 0x7A])) {
             try Corpus.load(CorpusOptions(trainingPaths: [file.path]), vocabulary: vocabulary)
         }
-        #expect(CorpusError.unknownCharacters(source: "t.txt", characters: [0x0A, 0x7A]).description.contains("\\n z"))
+        #expect(CorpusError.unknownCharacters(source: "t.txt", characters: [0x0A, 0x7A]).description.contains("'\\n' 'z'"))
     }
 }

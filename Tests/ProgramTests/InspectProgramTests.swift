@@ -493,7 +493,7 @@ struct InspectProgramTests {
         let cases: [([String], String, Int32)] = [
             (["--text", input, "--top", "3", "--units", "3,99"], "\(checkpoint): no unit 99; a layer has 16 units, numbered 0 to 15", 1),
             (["--text", input, "--html", html, "--layer", "2"], "\(checkpoint): no layer 2; the model has 2 layers, numbered 0 to 1", 1),
-            (["--text", "x € ü", "--top", "3"], "--text: 2 character(s) not in the model's vocabulary: ü €", 1),
+            (["--text", "x € ü", "--top", "3"], "--text: 2 character(s) not in the model's vocabulary: 'ü' '€'", 1),
             (["--text", "def f(x):\n    return 'no'\n", "--top", "3"], "--text: the feature \"quotes\" is the same at every character", 1),
             (["--file", "/no/such.txt", "--top", "3"], "/no/such.txt: no such file or folder", 1),
             (["--text", input, "--top", "3", "--units", "1,x"], "--units", 64),

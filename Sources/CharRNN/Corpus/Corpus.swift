@@ -105,7 +105,7 @@ public struct Corpus: Sendable {
             let unknown = seen.filter { fixed.id(of: $0) == nil }.sorted()
             if !unknown.isEmpty {
                 let source = (trainingFiles + validationFiles).count == 1 ? trainingFiles[0] : "the text"
-                throw .unknownCharacters(source: source, characters: unknown)
+                throw .unknownCharacters(source: source, characters: unknown, unit: options.unit)
             }
             for (p, c) in seen.enumerated() { renumber[p] = fixed.id(of: c)! }
             vocabularyCodepoints = fixed.codepoints

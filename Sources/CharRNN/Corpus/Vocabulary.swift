@@ -35,9 +35,20 @@ public struct Vocabulary: Equatable, Sendable {
 
     /// The token ids of a text; unknown characters are an error that lists them.
     public func encode(_ text: String, source: String) throws(CorpusError) -> [Int32] {
+        try encode(values: unit == .byte ? text.utf8.map(UInt32.init) : text.unicodeScalars.map(\.value), source: source)
+    }
+
+    /// The token ids of a file, read and checked as training text is: bytes for a byte-level
+    /// vocabulary, else UTF-8 (errors give the byte offset).
+    public func encode(file path: String) throws(CorpusError) -> [Int32] {
+        var values: [UInt32] = []
+        try TextFiles.scan(path, unit: unit) { values.append(contentsOf: $0) }
+        return try encode(values: values, source: path)
+    }
+
+    private func encode(values: [UInt32], source: String) throws(CorpusError) -> [Int32] {
         var ids: [Int32] = []
         var unknown: [UInt32] = []
-        let values: [UInt32] = unit == .byte ? text.utf8.map(UInt32.init) : text.unicodeScalars.map(\.value)
         ids.reserveCapacity(values.count)
         for v in values {
             if let id = index[v] {
@@ -46,7 +57,7 @@ public struct Vocabulary: Equatable, Sendable {
                 unknown.append(v)
             }
         }
-        if !unknown.isEmpty { throw .unknownCharacters(source: source, characters: unknown.sorted()) }
+        if !unknown.isEmpty { throw .unknownCharacters(source: source, characters: unknown.sorted(), unit: unit) }
         return ids
     }
 
@@ -64,6 +75,32 @@ public struct Vocabulary: Equatable, Sendable {
         var s = String.UnicodeScalarView()
         for id in ids { s.append(Unicode.Scalar(codepoints[Int(id)]) ?? "\u{FFFD}") }
         return String(s)
+    }
+
+    /// A character in a list of characters, so that none can be mistaken for another or for the
+    /// list's spaces: quoted, with escapes for the quote, the backslash, newline, tab and carriage
+    /// return ('a', ' ', '\'', '\n'); U+XXXX for those that do not show on their own (other
+    /// controls and spaces, format characters, combining marks, unassigned code points). Bytes
+    /// above 0x7F are no characters: '\xFF'.
+    public static func quoted(_ codepoint: UInt32, unit: TokenUnit = .unicodeScalar) -> String {
+        if unit == .byte && codepoint > 0x7F { return String(format: "'\\x%02X'", codepoint) }
+        switch codepoint {
+        case 0x0A: return "'\\n'"
+        case 0x09: return "'\\t'"
+        case 0x0D: return "'\\r'"
+        case 0x27: return "'\\''"
+        case 0x5C: return "'\\\\'"
+        case 0x20: return "' '"
+        default:
+            guard let scalar = Unicode.Scalar(codepoint) else { return String(format: "U+%04X", codepoint) }
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .spaceSeparator, .unassigned, .surrogate,
+                .privateUse, .nonspacingMark, .spacingMark, .enclosingMark:
+                return String(format: "U+%04X", codepoint)
+            default:
+                return "'\(Character(scalar))'"
+            }
+        }
     }
 
     /// A character shown so that whitespace and control characters are visible: "\n", "\t",
