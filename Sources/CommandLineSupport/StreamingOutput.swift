@@ -1,15 +1,25 @@
 import Foundation
 
+/// A write that failed (a full disk, a closed descriptor), naming where the text was going.
+public struct OutputError: Swift.Error, CustomStringConvertible {
+    public let description: String
+}
+
 /// Output for generated text: flushed after every character on a terminal, after every line (or
-/// 4 KiB) when writing to a pipe or file.
+/// 4 KiB) when writing to a pipe or file. The first write error is kept (later writes are
+/// dropped) and thrown by `finish()`, so that generating code need not handle it per character.
 public final class StreamingOutput {
     private var pending: [UInt8] = []
     private let interactive: Bool
     private let handle: FileHandle
+    private let name: String
     private var endsLine = true
+    private var failure: OutputError?
 
-    public init(handle: FileHandle = .standardOutput) {
+    /// `name` is what messages call the destination: a file's path, or "standard output".
+    public init(handle: FileHandle = .standardOutput, name: String = "standard output") {
         self.handle = handle
+        self.name = name
         interactive = isatty(handle.fileDescriptor) != 0
         pending.reserveCapacity(4096)
     }
@@ -23,14 +33,25 @@ public final class StreamingOutput {
 
     /// Flushes; on a terminal first ends an unfinished line, so that the prompt starts on a line of
     /// its own. A file or pipe gets nothing added: it holds exactly what was written.
-    public func finish() {
+    public func finish() throws(OutputError) {
         if interactive && !endsLine { write([0x0A]) }
         flush()
+        if let failure { throw failure }
     }
 
     public func flush() {
-        guard !pending.isEmpty else { return }
-        handle.write(Data(pending))
+        guard !pending.isEmpty, failure == nil else { return pending.removeAll(keepingCapacity: true) }
+        var offset = 0
+        let fd = handle.fileDescriptor
+        while offset < pending.count {
+            let n = pending.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                failure = OutputError(description: "\(name): cannot write: \(String(cString: strerror(n < 0 ? errno : ENOSPC)))")
+                break
+            }
+            offset += n
+        }
         pending.removeAll(keepingCapacity: true)
     }
 

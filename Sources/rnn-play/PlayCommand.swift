@@ -182,11 +182,11 @@ struct PlayCommand: ParsableCommand {
         text.replacingOccurrences(of: "\\n", with: "\n").replacingOccurrences(of: "\\t", with: "\t")
     }
 
-    func destination() throws -> FileHandle {
-        guard let output else { return .standardOutput }
+    func destination() throws -> StreamingOutput {
+        guard let output else { return StreamingOutput() }
         let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
         if fd < 0 { throw Failure(description: "\(output): cannot create the output file: \(String(cString: strerror(errno)))") }
-        return FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        return StreamingOutput(handle: FileHandle(fileDescriptor: fd, closeOnDealloc: true), name: output)
     }
 
     func generate(_ model: Model) throws {
@@ -198,7 +198,7 @@ struct PlayCommand: ParsableCommand {
         let stopIDs = try stop.map { try vocabulary.encode(Self.unescape($0), source: "--stop") } ?? []
         let request = GenerationRequest(
             prime: primeIDs, length: sampleLength, sampling: sampling, seed: seed, stop: stopIDs, samples: numSamples)
-        let out = StreamingOutput(handle: try destination())
+        let out = try destination()
         // Only once the inputs are accepted (an error stays one line), and only when the text
         // depends on it.
         if self.seed == nil && ((request.length > 0 && sampling.temperature > 0) || drawsPrime(vocabulary)) {
@@ -227,18 +227,18 @@ struct PlayCommand: ParsableCommand {
                     printReady()
                 })
         }
-        out.finish()
+        try out.finish()
     }
 
     func searchBeams(_ model: Model, width: Int) throws {
         var random = RandomGenerator(seed: seed ?? 0)
         let (primeIDs, echo) = try primeTokens(model.vocabulary, random: &random)
         let length = sampleLength
-        let out = StreamingOutput(handle: try destination())
+        let out = try destination()
         let result = BeamSearch(model: model).search(prime: primeIDs, length: length, width: width)
         if echoesPrime { out.write(echo) }
         for token in result.tokens { out.write(model.vocabulary.bytes(of: token)) }
-        out.finish()
+        try out.finish()
         FileHandle.standardError.write(Data(String(
             format: "rnn-play: beam search (width %d): log-probability %.6f (%.4f nats/char)\n",
             width, result.logProbability, length > 0 ? -result.logProbability / Double(length) : 0).utf8))
@@ -252,7 +252,7 @@ struct PlayCommand: ParsableCommand {
             if corpus.training.count < 2 { throw CorpusError.tooShortToScore(path: file, characters: corpus.training.count) }
             texts.append((file, corpus.training))
         }
-        let out = StreamingOutput(handle: try destination())
+        let out = try destination()
         func writeLine(_ line: String) { out.write(Array((line + "\n").utf8)) }
         let scorer = Scorer(model: model)
         var overall = Scorer.Score(totalNats: 0, predictions: 0)
@@ -285,7 +285,7 @@ struct PlayCommand: ParsableCommand {
         } else if score.count > 1 {
             writeLine(Self.format(overall, label: "overall"))
         }
-        out.flush()
+        try out.finish()
     }
 
     static func json(_ s: Scorer.Score, characters: Int, path: String?) -> [String: Any] {

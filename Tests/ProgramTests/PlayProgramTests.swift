@@ -35,6 +35,23 @@ struct PlayProgramTests {
         return folder.appendingPathComponent("latest.h5").path
     }()
 
+    /// A write that fails (here a file-size limit of 0 blocks, as on a full disk) is one error
+    /// line naming the destination and a non-zero exit, for generated text and for scores.
+    @Test func failedWritesAreReported() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("out.txt").path
+        for extra in [["--length", "50", "--seed", "1"], ["--score", Programs.fixture("multilingual.txt")]] {
+            let result = try Programs.run("/bin/bash", [
+                "-c", "ulimit -f 0; exec \"$0\" \"$@\"", Programs.binaries.appendingPathComponent("rnn-play").path,
+                Self.checkpoint, "--output", file,
+            ] + extra)
+            #expect(!result.signaled, "\(extra): killed by a signal")
+            #expect(result.status == 1, "\(extra): status \(result.status)")
+            #expect(result.errors == "rnn-play: error: \(file): cannot write: File too large\n", "\(extra): \(result.errors)")
+        }
+    }
+
     /// The text that is not UTF-8 of the defect report: the bad byte 0xFF is at offset 6.
     static let invalidUTF8 = Data([0x31, 0x0A, 0x32, 0x0A, 0x46, 0x69, 0xFF, 0x7A, 0x7A, 0x0A])
 
