@@ -35,11 +35,11 @@ final class ProgressPrinter {
             smoothedRate = smoothedRate == 0 ? instant : 0.9 * smoothedRate + 0.1 * instant
             let due = r.iteration % printEvery == 0 || r.iteration == r.totalIterations || r.iteration == 1
             if display.mode == .live {
-                let left = Double(r.totalIterations - r.iteration) * Double(r.characters) / max(smoothedRate, 1e-9)
-                let fraction = r.epoch - r.epoch.rounded(.down)
-                display.update(
-                    "epoch \(String(format: "%.2f", r.epoch)) \(ProgressDisplay.bar(fraction, width: 12))  iter \(r.iteration)/\(r.totalIterations)  loss \(Console.fixed(r.loss))  val \(Console.fixed(lastValidation))  \(Console.grouped(Int(smoothedRate))) chars/s  ETA \(Console.duration(left))",
-                    due: due, force: r.iteration == r.totalIterations)
+                let line = ProgressLine.training(
+                    epoch: r.epoch, iteration: r.iteration, of: r.totalIterations, loss: r.loss, validationLoss: lastValidation,
+                    charactersPerSecond: smoothedRate,
+                    secondsLeft: Double(r.totalIterations - r.iteration) * Double(r.characters) / max(smoothedRate, 1e-9))
+                display.update(line, due: due, force: r.iteration == r.totalIterations)
             } else if due {
                 let rate = seconds > 0 ? Double(characters) / seconds : 0
                 let left = Double(r.totalIterations - r.iteration) * Double(r.characters) / max(rate, 1e-9)

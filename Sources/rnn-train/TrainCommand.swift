@@ -100,7 +100,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Stop after this many minutes of training, save a checkpoint and exit normally (continue later with --resume); 0 means no limit.")
     var timeLimit = 0.0
 
-    @Option(help: "When the output is not a terminal, print a progress line every this many iterations (on a terminal one live line is redrawn instead).")
+    @Option(help: "When the output is not a terminal, print a progress line every this many iterations (on a terminal one live line, fitted to its width, is redrawn instead).")
     var printEvery = 10
 
     @Flag(help: "Print nothing but warnings and errors.")
