@@ -72,6 +72,14 @@ public final class ProgressDisplay {
         }
     }
 
+    /// Seconds to do `work` at `rate` per second, or to reach `deadline` (when the run is stopped)
+    /// if that comes first.
+    public static func secondsLeft(work: Double, rate: Double, deadline: Date?, now: Date = Date()) -> Double {
+        let planned = work / max(rate, 1e-9)
+        guard let deadline else { return planned }
+        return min(planned, max(0, deadline.timeIntervalSince(now)))
+    }
+
     /// A text bar of `width` cells for a fraction in [0, 1].
     public static func bar(_ fraction: Double, width: Int = 20) -> String {
         let filled = Int((min(max(fraction, 0), 1) * Double(width)).rounded(.down))

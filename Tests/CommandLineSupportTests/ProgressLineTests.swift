@@ -3,7 +3,7 @@ import Testing
 
 @testable import CommandLineSupport
 
-/// The live progress line on terminals of every width.
+/// The live progress line on terminals of every width, and its time left.
 struct ProgressLineTests {
     /// rnn-train's line as reported: an 80-column terminal cut it after "433,359 cha".
     static func trainingLine(iteration: Int = 1000, of total: Int = 1000) -> ProgressLine {
@@ -69,6 +69,15 @@ struct ProgressLineTests {
         #expect(line.fitted(to: 9) == "a  cccc")
         #expect(line.fitted(to: 5) == "a  cc")
         #expect(ProgressLine("scoring 42%").fitted(to: 7) == "scoring")
+    }
+
+    @Test func timeLeftIsTheEarlierOfThePlanAndTheTimeLimit() {
+        let now = Date(timeIntervalSinceReferenceDate: 1_000_000)
+        // 3,000,000 characters at 1,000 a second: 50 minutes by the plan.
+        #expect(ProgressDisplay.secondsLeft(work: 3_000_000, rate: 1000, deadline: nil, now: now) == 3000)
+        #expect(ProgressDisplay.secondsLeft(work: 3_000_000, rate: 1000, deadline: now + 600, now: now) == 600)
+        #expect(ProgressDisplay.secondsLeft(work: 3_000_000, rate: 1000, deadline: now + 4000, now: now) == 3000)
+        #expect(ProgressDisplay.secondsLeft(work: 3_000_000, rate: 1000, deadline: now - 5, now: now) == 0)
     }
 
     @Test func compactNumbers() {

@@ -97,6 +97,22 @@ struct ProgressProgramTests {
         #expect(!last.contains("["), "no room for the bar: \(last)")
     }
 
+    @Test func theETAHeedsTheTimeLimit() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // 700,000 planned iterations would take minutes; the time limit stops the run after 1.2 s.
+        let result = try Programs.run("rnn-train", [
+            "--data", Programs.fixture("multilingual.txt"), "--layers", "1", "--hidden-size", "16", "--batch-size", "4",
+            "--seq-length", "16", "--val-fraction", "0.2", "--epochs", "100000", "--time-limit", "0.02", "--eval-every", "20",
+            "--print-every", "100", "--sample-every", "0", "--threads", "1", "--checkpoint-dir", folder.path,
+        ])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("700,000 iterations") && result.output.contains("time limit of 1s reached"), "\(result.output)")
+        let etas = result.output.split(separator: "\n").filter { $0.hasPrefix("iter ") }.map { $0.components(separatedBy: "ETA ").last! }
+        #expect(etas.count >= 2, "\(result.output)")
+        for eta in etas { #expect(eta == "0s" || eta == "1s", "ETA \(eta) beyond the 1.2 s time limit") }
+    }
+
     @Test func quietPrintsNothing() throws {
         let folder = try Programs.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
