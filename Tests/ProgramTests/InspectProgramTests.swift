@@ -288,6 +288,17 @@ struct InspectProgramTests {
             print(root.tag, d('train-loss').count('L') + 1, d('validation-loss').count('L') + 1, ids['train-loss'].get('stroke') != ids['validation-loss'].get('stroke'), 'iteration' in texts, 'loss (nats per character)' in texts)
             """)
         #expect(parsed == "{http://www.w3.org/2000/svg}svg 12 3 True True True\n")
+
+        // Only SVG is drawn: another extension is a usage error and writes nothing.
+        for name in ["loss.png", "loss", "loss.svg.pdf"] {
+            let wrong = folder.appendingPathComponent(name).path
+            let refused = try Self.inspect([checkpoint, "--plot", wrong])
+            #expect(refused.status == 64, "\(name)")
+            #expect(refused.errors.hasPrefix("Error: --plot \(wrong): the plot is an SVG picture; give a file name ending in .svg\n"), "\(refused.errors)")
+            #expect(!FileManager.default.fileExists(atPath: wrong), "\(name) written")
+        }
+        let upper = folder.appendingPathComponent("LOSS.SVG").path
+        #expect(try Self.inspect([checkpoint, "--plot", upper]).output == "wrote \(upper): 12 training and 3 validation losses\n")
     }
 
     // MARK: diff
