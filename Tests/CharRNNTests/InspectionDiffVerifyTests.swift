@@ -64,6 +64,20 @@ struct InspectionDiffVerifyTests {
         #expect(abs(moved[0].maxRelative! - moved[0].maxAbsolute! / max(abs(Double(before)), abs(Double(before + 0.25)))) < 1e-15)
         #expect(changed.lines().last == "different: 2 settings and 1 of 32 tensors differ")
 
+        // One thing alone takes the singular.
+        var oneSetting = a
+        oneSetting.training!.options.maxIterations = 99
+        #expect(CheckpointDiff(a, oneSetting, pathA: "a.h5", pathB: "b.h5").lines().last == "different: 1 setting differs")
+        var oneTensor = a
+        oneTensor.parameters[spec.offset + 5] = before + 0.25
+        #expect(CheckpointDiff(a, oneTensor, pathA: "a.h5", pathB: "b.h5").lines().last == "different: 1 of 32 tensors differs")
+        oneTensor.parameters[spec.offset - 1] += 0.25
+        #expect(CheckpointDiff(a, oneTensor, pathA: "a.h5", pathB: "b.h5").lines().last == "different: 2 of 32 tensors differ")
+        var both = a
+        both.training!.options.epochs = 7
+        both.parameters[spec.offset + 5] = before + 0.25
+        #expect(CheckpointDiff(a, both, pathA: "a.h5", pathB: "b.h5").lines().last == "different: 1 setting and 1 of 32 tensors differ")
+
         // A NaN where there was a number counts as a non-finite mismatch.
         var broken = a
         broken.parameters[0] = .nan

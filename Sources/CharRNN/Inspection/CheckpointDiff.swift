@@ -243,11 +243,13 @@ public struct CheckpointDiff: Sendable {
         if identical {
             out.append("identical: all \(tensors.count) tensors and every setting are equal bit for bit")
         } else {
-            var parts: [String] = []
-            if !settings.isEmpty { parts.append("\(settings.count) setting\(settings.count == 1 ? "" : "s")") }
+            var parts: [(text: String, count: Int)] = []
+            if !settings.isEmpty { parts.append((Format.count(settings.count, "setting"), settings.count)) }
             let differ = tensors.count - same
-            if differ > 0 { parts.append("\(differ) of \(tensors.count) tensors") }
-            out.append("different: " + parts.joined(separator: " and ") + " differ")
+            if differ > 0 { parts.append(("\(differ) of \(tensors.count) tensors", differ)) }
+            // "1 setting differs", "1 of 32 tensors differs", "1 setting and 1 of 32 tensors differ".
+            let singular = parts.count == 1 && parts[0].count == 1
+            out.append("different: " + parts.map(\.text).joined(separator: " and ") + (singular ? " differs" : " differ"))
         }
         return out
     }
