@@ -325,7 +325,7 @@ struct InspectProgramTests {
         #expect(rows.contains(["state", "iteration", "12", "15"]), "\(text.output)")
         #expect(rows.contains(["training", "max_iterations", "12", "15"]), "\(text.output)")
         #expect(rows.contains { $0.first == "model/decoder.weight" && $0.contains("changed") == false && $0[1] == "[193," })
-        #expect(text.output.hasSuffix("different: 9 settings and 32 of 32 tensors differ\n"), "\(text.output)")
+        #expect(text.output.hasSuffix("different: 7 settings, the loss history (train_loss, val_loss) and 32 of 32 tensors differ\n"), "\(text.output)")
         let json = try Self.json(try Self.inspect(["diff", checkpoint, later, "--json"]).output)
         #expect(json["identical"] as? Bool == false)
         let settings = try #require(json["settings"] as? [[String: Any]])
@@ -348,6 +348,26 @@ struct InspectProgramTests {
         let missing = try Self.inspect(["diff", checkpoint, "/no/such.h5"])
         #expect(missing.status == 2)
         #expect(missing.errors == "rnn-inspect: error: /no/such.h5: cannot open the checkpoint: No such file or directory\n")
+    }
+
+    @Test func aRunStoppedBetweenEvaluationsAndResumedDiffersOnlyInItsHistory() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let straight = try Self.train(folder.appendingPathComponent("straight"), iterations: 12)
+        // Stopped at 7, between the evaluations every 5, which evaluates there; then resumed to 12.
+        let stopped = try Self.train(folder.appendingPathComponent("stopped"), iterations: 7)
+        let resumed = try Programs.run("rnn-train", ["--resume", stopped, "--max-iterations", "12", "--sample-every", "0", "--threads", "1"])
+        #expect(resumed.status == 0, "\(resumed.errors)")
+        let text = try Self.inspect(["diff", straight, stopped])
+        #expect(text.status == 1, "the files differ: \(text.output)")
+        let lines = text.output.split(separator: "\n").map(String.init)
+        #expect(lines.last == "different: the loss history (val_loss) differs; all 32 tensors and every other setting are equal bit for bit", "\(text.output)")
+        #expect(lines.contains { $0.split(separator: " ").prefix(4) == ["history", "val_loss", "3", "entries,"] }, "\(text.output)")
+        let json = try Self.json(try Self.inspect(["diff", straight, stopped, "--json"]).output)
+        let settings = try #require(json["settings"] as? [[String: Any]])
+        #expect(settings.map { "\($0["section"]!) \($0["name"]!)" } == ["history val_loss"])
+        let tensors = try #require(json["tensors"] as? [[String: Any]])
+        #expect(tensors.count == 32 && tensors.allSatisfy { $0["identical"] as? Bool == true && $0["changed"] as? Int == 0 })
     }
 
     // MARK: verify
