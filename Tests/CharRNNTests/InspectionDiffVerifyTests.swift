@@ -152,7 +152,7 @@ struct InspectionDiffVerifyTests {
                 counts[0] += 2
                 $0.vocabulary = Vocabulary(unit: .unicodeScalar, codepoints: $0.vocabulary.codepoints, counts: counts)
             }, "/vocab/counts", "add up to 425 but /train@corpus_length is 423"),
-            ("hidden", { $0.training!.hidden[7] = 1.5 }, "/train/hidden/h", "1 value outside [-1, 1] (largest 1.5), impossible for a lstm cell"),
+            ("hidden", { $0.training!.hidden[7] = 1.5 }, "/train/hidden/h", "1 value outside [-1, 1] (largest 1.5), impossible for an lstm cell"),
             ("squares", { $0.training!.optimizerSlots["exp_avg_sq"]![3] = -1e-3 }, "/optimizer/exp_avg_sq", "1 negative value, impossible for a running sum of squares"),
             ("time", { $0.createdUTC = "yesterday" }, "/@created_utc", "\"yesterday\" is not an ISO 8601 time"),
         ]

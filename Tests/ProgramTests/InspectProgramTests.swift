@@ -412,6 +412,8 @@ struct InspectProgramTests {
              ["/model/decoder.bias: has the wrong data type"]),
             (try damaged("soft.h5", "del f['model/decoder.bias']\nf['model/decoder.bias'] = h5py.SoftLink('/model/rnn.bias_ih_l0')"),
              ["/model/decoder.bias: is a soft link"]),
+            (try damaged("external.h5", "del f['model/decoder.bias']\nf['model/decoder.bias'] = h5py.ExternalLink('other.h5', '/model/decoder.bias')"),
+             ["/model/decoder.bias: is an external link; only plain objects are accepted"]),
             (try damaged("nan.h5", nan), ["/model/decoder.weight: holds a non-finite value (nan at element 50)"]),
             (try damaged("several.h5", nan + "\nd = f['optimizer/exp_avg/rnn.bias_ih_l1']; w = d[()]; w[:3] = np.inf; d[...] = w; del d.attrs['crc32c']\nf['optimizer'].attrs['step'] = np.int64(3)"), [
                 "/model/decoder.weight: holds a non-finite value (nan at element 50)",
