@@ -21,7 +21,7 @@ struct ShowCommand: ParsableCommand {
     @Argument(help: "The checkpoint (.h5) to inspect.")
     var checkpoint: String
 
-    @Flag(help: "List the vocabulary: id, character (whitespace and control characters escaped), code point, count and share in the training text.")
+    @Flag(help: "List the vocabulary: id, character (whitespace, control characters, combining marks and other zero-width characters escaped), code point, count and share in the training text.")
     var vocab = false
 
     @Flag(help: "List every tensor (parameters, optimizer slots, hidden state): shape, mean, std, min, max, share of zeros, NaN and Inf counts, histogram.")

@@ -193,6 +193,33 @@ struct InspectProgramTests {
         #expect(history.errors == "rnn-inspect: error: \(checkpoint): holds a model only, without the training state that --history shows\n")
     }
 
+    @Test func combiningMarksAreEscapedInTheVocabulary() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // "café" spelt with a combining acute accent (U+0301) after the e.
+        let corpus = folder.appendingPathComponent("accents.txt")
+        try String(repeating: "un cafe\u{0301} noir, une cre\u{0300}me\n", count: 20).write(to: corpus, atomically: true, encoding: .utf8)
+        let checkpoint = try Self.train(folder, layers: 1, corpus: corpus.path)
+        let vocab = try Self.inspect([checkpoint, "--vocab"])
+        #expect(vocab.status == 0, "\(vocab.errors)")
+        let lines = vocab.output.split(separator: "\n").map(String.init)
+        #expect(lines[1] == "  id  char    code    count   share", "\(vocab.output)")
+        let acute = try #require(lines.first { $0.contains("U+0301  U+0301") }, "\(vocab.output)")
+        #expect(acute.split(separator: " ") == ["14", "U+0301", "U+0301", "16", "3.85%"], "\(acute)")
+        #expect(lines.contains { $0.split(separator: " ").prefix(3) == ["13", "U+0300", "U+0300"] }, "\(vocab.output)")
+        // Nothing left to merge with the column before, so every code starts under "code".
+        let column = lines[1].distance(from: lines[1].startIndex, to: lines[1].range(of: "code")!.lowerBound)
+        for line in lines.dropFirst(2) {
+            let scalars = Array(line.unicodeScalars)
+            #expect(!scalars.contains { $0.properties.generalCategory == .nonspacingMark }, "\(line)")
+            #expect(scalars.count > column + 2 && String(String.UnicodeScalarView(scalars[column..<column + 2])) == "U+", "\(line)")
+        }
+        // JSON keeps the character itself beside its visible form.
+        let tokens = try #require((try Self.json(try Self.inspect([checkpoint, "--vocab", "--json"]).output)["vocabulary"] as? [String: Any])?["tokens"] as? [[String: Any]])
+        let token = try #require(tokens.first { $0["codepoint"] as? Int == 0x301 })
+        #expect(token["char"] as? String == "\u{0301}" && token["visible"] as? String == "U+0301")
+    }
+
     // MARK: Exports
 
     @Test func exportsLoadInNumpy() throws {
