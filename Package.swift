@@ -41,6 +41,7 @@ let package = Package(
             path: "Tools/rnn-bench"),
 
         .testTarget(name: "CharRNNTests", dependencies: ["CharRNN"]),
+        .testTarget(name: "CommandLineSupportTests", dependencies: ["CommandLineSupport"]),
         // End-to-end tests run the built programs (listed so that they are built first).
         .testTarget(name: "ProgramTests", dependencies: ["CharRNN", "rnn-train", "rnn-play", "rnn-inspect"]),
     ]

@@ -45,6 +45,13 @@ public enum Console {
     /// 1234567 -> "1,234,567"
     public static func grouped(_ n: Int) -> String { Format.grouped(n) }
 
+    /// 433359 -> "433k", 12345678 -> "12M"; below 10,000 as `grouped`.
+    public static func compact(_ n: Int) -> String {
+        let size = n.magnitude
+        if size < 10_000 { return grouped(n) }
+        return size < 10_000_000 ? "\(n / 1000)k" : "\(n / 1_000_000)M"
+    }
+
     /// Seconds as "42s", "3m07s" or "2h05m".
     public static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite && seconds >= 0 else { return "-" }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Progress for people and for logs: on a terminal one live line redrawn in place (at most ten
-/// times a second, cut to the terminal's width so that it never wraps); elsewhere plain lines,
+/// times a second, fitted to the terminal's width so that it never wraps); elsewhere plain lines,
 /// printed when the caller says; with `--quiet`, nothing. Permanent messages (a validation loss,
 /// a saved checkpoint) go above the live line.
 public final class ProgressDisplay {
@@ -31,16 +31,23 @@ public final class ProgressDisplay {
 
     /// Live mode: redraws the line (throttled unless `force`). Lines mode: prints it when `due`.
     public func update(_ line: String, due: Bool, force: Bool = false) {
+        update(ProgressLine(line), due: due, force: force)
+    }
+
+    /// As `update(_:due:force:)`; on a terminal the line's parts give way to fit its width, and
+    /// elsewhere the full line is printed.
+    public func update(_ line: ProgressLine, due: Bool, force: Bool = false) {
         switch mode {
         case .quiet:
             return
         case .lines:
-            if due || force { write(line + "\n") }
+            if due || force { write(line.full + "\n") }
         case .live:
             let now = DispatchTime.now().uptimeNanoseconds
             guard force || now - lastDraw >= 100_000_000 else { return }
             lastDraw = now
-            shown = String(line.prefix(max(10, columns - 1)))
+            // One column short of the edge: a full last column makes some terminals wrap.
+            shown = line.fitted(to: max(10, columns - 1))
             write("\r" + shown + "\u{1B}[K")
         }
     }
@@ -63,6 +70,14 @@ public final class ProgressDisplay {
             write("\n")
             shown = ""
         }
+    }
+
+    /// Seconds to do `work` at `rate` per second, or to reach `deadline` (when the run is stopped)
+    /// if that comes first.
+    public static func secondsLeft(work: Double, rate: Double, deadline: Date?, now: Date = Date()) -> Double {
+        let planned = work / max(rate, 1e-9)
+        guard let deadline else { return planned }
+        return min(planned, max(0, deadline.timeIntervalSince(now)))
     }
 
     /// A text bar of `width` cells for a fraction in [0, 1].

@@ -8,6 +8,11 @@ struct DiffCommand: ParsableCommand {
         commandName: "diff",
         abstract: "Compare two checkpoints: settings that differ, and per tensor the largest absolute and relative difference.",
         discussion: """
+            The last line sums up what differs: settings, the loss history and tensors. The loss \
+            history counts: a run stopped between two --eval-every points and resumed has one \
+            more evaluation than a straight run, and the summary says that only its history \
+            differs when every tensor is equal.
+
             Exit status: 0 when the checkpoints are identical (every setting and tensor equal bit \
             for bit; wall-clock records such as created_utc and training time are shown but do \
             not count), 1 when they differ, 2 when one cannot be read.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CharRNN
 import CommandLineSupport
+import Foundation
 
 /// The summary and the views of one checkpoint, and its exports.
 struct ShowCommand: ParsableCommand {
@@ -20,7 +21,7 @@ struct ShowCommand: ParsableCommand {
     @Argument(help: "The checkpoint (.h5) to inspect.")
     var checkpoint: String
 
-    @Flag(help: "List the vocabulary: id, character (whitespace and control characters escaped), code point, count and share in the training text.")
+    @Flag(help: "List the vocabulary: id, character (whitespace, control characters, combining marks and other zero-width characters escaped), code point, count and share in the training text.")
     var vocab = false
 
     @Flag(help: "List every tensor (parameters, optimizer slots, hidden state): shape, mean, std, min, max, share of zeros, NaN and Inf counts, histogram.")
@@ -32,7 +33,7 @@ struct ShowCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --history: list only every K-th iteration (plus every evaluation and the last iteration).", valueName: "K"))
     var every = 1
 
-    @Option(help: ArgumentHelp("Write the loss curves (training and validation) as an SVG picture to this file.", valueName: "file.svg"))
+    @Option(help: ArgumentHelp("Write the loss curves (training and validation) as an SVG picture to this file, whose name must end in .svg.", valueName: "file.svg"))
     var plot: String?
 
     @Option(help: ArgumentHelp("Export this tensor (a name from --tensors, such as model/decoder.weight, or a parameter's PyTorch name such as decoder.weight) to the file given by --to.", valueName: "name"))
@@ -48,6 +49,10 @@ struct ShowCommand: ParsableCommand {
         if (export == nil) != (to == nil) { throw ValidationError("--export NAME and --to FILE go together") }
         if every < 1 { throw ValidationError("--every must be at least 1") }
         if every != 1 && !history { throw ValidationError("--every applies to --history") }
+        // SVG is the only format drawn: a .png name would get SVG text that image viewers refuse.
+        if let plot, URL(fileURLWithPath: plot).pathExtension.lowercased() != "svg" {
+            throw ValidationError("--plot \(plot): the plot is an SVG picture; give a file name ending in .svg")
+        }
     }
 
     func run() throws {

@@ -8,6 +8,8 @@ final class ProgressPrinter {
     let trainer: Trainer
     let printEvery: Int
     let display: ProgressDisplay
+    /// When --time-limit stops the run, if it has one.
+    let deadline: Date?
     var lastValidation = Double.nan
     var characters = 0
     var seconds = 0.0
@@ -17,10 +19,11 @@ final class ProgressPrinter {
     var smoothedRate = 0.0
     let started = Date()
 
-    init(trainer: Trainer, printEvery: Int, display: ProgressDisplay) {
+    init(trainer: Trainer, printEvery: Int, display: ProgressDisplay, deadline: Date? = nil) {
         self.trainer = trainer
         self.printEvery = printEvery
         self.display = display
+        self.deadline = deadline
         lastValidation = trainer.progress.history.validationLoss.last.map(Double.init) ?? .nan
     }
 
@@ -35,14 +38,13 @@ final class ProgressPrinter {
             smoothedRate = smoothedRate == 0 ? instant : 0.9 * smoothedRate + 0.1 * instant
             let due = r.iteration % printEvery == 0 || r.iteration == r.totalIterations || r.iteration == 1
             if display.mode == .live {
-                let left = Double(r.totalIterations - r.iteration) * Double(r.characters) / max(smoothedRate, 1e-9)
-                let fraction = r.epoch - r.epoch.rounded(.down)
-                display.update(
-                    "epoch \(String(format: "%.2f", r.epoch)) \(ProgressDisplay.bar(fraction, width: 12))  iter \(r.iteration)/\(r.totalIterations)  loss \(Console.fixed(r.loss))  val \(Console.fixed(lastValidation))  \(Console.grouped(Int(smoothedRate))) chars/s  ETA \(Console.duration(left))",
-                    due: due, force: r.iteration == r.totalIterations)
+                let line = ProgressLine.training(
+                    epoch: r.epoch, iteration: r.iteration, of: r.totalIterations, loss: r.loss, validationLoss: lastValidation,
+                    charactersPerSecond: smoothedRate, secondsLeft: timeLeft(r, rate: smoothedRate))
+                display.update(line, due: due, force: r.iteration == r.totalIterations)
             } else if due {
                 let rate = seconds > 0 ? Double(characters) / seconds : 0
-                let left = Double(r.totalIterations - r.iteration) * Double(r.characters) / max(rate, 1e-9)
+                let left = timeLeft(r, rate: rate)
                 let width = String(r.totalIterations).count
                 let iteration = String(repeating: " ", count: max(0, width - String(r.iteration).count)) + String(r.iteration)
                 display.update(
@@ -63,6 +65,12 @@ final class ProgressPrinter {
         case .epochCompleted, .stepCompleted:
             break
         }
+    }
+
+    /// Seconds until the plan's last iteration at `rate`, or until --time-limit stops the run if
+    /// that comes first.
+    func timeLeft(_ r: IterationReport, rate: Double) -> Double {
+        ProgressDisplay.secondsLeft(work: Double(r.totalIterations - r.iteration) * Double(r.characters), rate: rate, deadline: deadline)
     }
 
     func finish(outcome: TrainingOutcome) {

@@ -100,10 +100,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Write TensorBoard event files to this folder (training and validation loss, learning rate, gradient norm, speed, samples); view with `tensorboard --logdir DIR`. Give the same folder again with --resume to continue its log.")
     var logdir: String?
 
-    @Option(help: "Stop after this many minutes of training, save a checkpoint and exit normally (continue later with --resume); 0 means no limit.")
+    @Option(help: "Stop after this many minutes of training, save a checkpoint and exit normally (continue later with --resume); 0 means no limit. The progress ETA counts to it when it comes before the end of the plan.")
     var timeLimit = 0.0
 
-    @Option(help: "When the output is not a terminal, print a progress line every this many iterations (on a terminal one live line is redrawn instead).")
+    @Option(help: "When the output is not a terminal, print a progress line every this many iterations (on a terminal one live line, fitted to its width, is redrawn instead).")
     var printEvery = 10
 
     @Flag(help: "Print nothing but warnings and errors.")
@@ -351,9 +351,11 @@ struct TrainCommand: ParsableCommand {
         }
         defer { log { (w) throws(TensorBoardError) in try w.close() } }
 
-        let progress = ProgressPrinter(trainer: trainer, printEvery: printEvery, display: display)
-        var saveError: Error?
         let started = Date()
+        let progress = ProgressPrinter(
+            trainer: trainer, printEvery: printEvery, display: display,
+            deadline: timeLimit > 0 ? started.addingTimeInterval(timeLimit * 60) : nil)
+        var saveError: Error?
         var timeUp = false
         let outcome = try trainer.run { event in
             progress.handle(event)

@@ -85,6 +85,8 @@ struct InspectionActivationTests {
         let model = try Self.model(.gru, inputWeights: [Float](repeating: 0, count: 27))
         #expect(throws: InspectionError.self) { try ActivationProbe(model: model, layer: 1, state: .h, path: "m.h5") }
         #expect(throws: InspectionError.self) { try ActivationProbe(model: model, layer: 0, state: .c, path: "m.h5") }
+        #expect(InspectionError.noCellState(path: "m.h5", cell: .rnn).description == "m.h5: an rnn model has no cell state; use --state h (c exists for lstm only)")
+        #expect(CellKind.allCases.map(\.withArticle) == ["an rnn", "an lstm", "a gru"])
         let probe = try ActivationProbe(model: model, layer: 0, state: .h, path: "m.h5")
         do {
             try probe.checkUnits([1, 3, -1], path: "m.h5")

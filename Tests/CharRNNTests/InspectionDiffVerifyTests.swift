@@ -64,6 +64,40 @@ struct InspectionDiffVerifyTests {
         #expect(abs(moved[0].maxRelative! - moved[0].maxAbsolute! / max(abs(Double(before)), abs(Double(before + 0.25)))) < 1e-15)
         #expect(changed.lines().last == "different: 2 settings and 1 of 32 tensors differ")
 
+        // One thing alone takes the singular.
+        var oneSetting = a
+        oneSetting.training!.options.maxIterations = 99
+        #expect(CheckpointDiff(a, oneSetting, pathA: "a.h5", pathB: "b.h5").lines().last == "different: 1 setting differs; all 32 tensors are equal bit for bit")
+        var oneTensor = a
+        oneTensor.parameters[spec.offset + 5] = before + 0.25
+        #expect(CheckpointDiff(a, oneTensor, pathA: "a.h5", pathB: "b.h5").lines().last == "different: 1 of 32 tensors differs")
+        oneTensor.parameters[spec.offset - 1] += 0.25
+        #expect(CheckpointDiff(a, oneTensor, pathA: "a.h5", pathB: "b.h5").lines().last == "different: 2 of 32 tensors differ")
+        var both = a
+        both.training!.options.epochs = 7
+        both.parameters[spec.offset + 5] = before + 0.25
+        #expect(CheckpointDiff(a, both, pathA: "a.h5", pathB: "b.h5").lines().last == "different: 1 setting and 1 of 32 tensors differ")
+
+        // One more evaluation in the history (a run stopped between evaluations and resumed):
+        // the summary says that only the history differs.
+        var evaluatedMore = a
+        let history = a.training!.progress.history
+        #expect(history.validationSteps == [4, 8, 12])
+        evaluatedMore.training!.progress.history.validationSteps = [4, 8, 10, 12]
+        evaluatedMore.training!.progress.history.validationLoss.insert(history.validationLoss[2] + 0.5, at: 2)
+        let extra = CheckpointDiff(a, evaluatedMore, pathA: "a.h5", pathB: "b.h5")
+        #expect(!extra.identical)
+        #expect(extra.settings.map { "\($0.section) \($0.name): \($0.a) | \($0.b)" } == [
+            "history val_loss: 3 entries, last \(history.validationLoss[2]) | 4 entries, last \(history.validationLoss[2])",
+        ])
+        #expect(extra.lines().last == "different: the loss history (val_loss) differs; all 32 tensors and every other setting are equal bit for bit")
+        evaluatedMore.training!.options.maxIterations = 99
+        #expect(CheckpointDiff(a, evaluatedMore, pathA: "a.h5", pathB: "b.h5").lines().last
+            == "different: 1 setting and the loss history (val_loss) differ; all 32 tensors are equal bit for bit")
+        evaluatedMore.parameters[spec.offset + 5] = before + 0.25
+        #expect(CheckpointDiff(a, evaluatedMore, pathA: "a.h5", pathB: "b.h5").lines().last
+            == "different: 1 setting, the loss history (val_loss) and 1 of 32 tensors differ")
+
         // A NaN where there was a number counts as a non-finite mismatch.
         var broken = a
         broken.parameters[0] = .nan
@@ -118,7 +152,7 @@ struct InspectionDiffVerifyTests {
                 counts[0] += 2
                 $0.vocabulary = Vocabulary(unit: .unicodeScalar, codepoints: $0.vocabulary.codepoints, counts: counts)
             }, "/vocab/counts", "add up to 425 but /train@corpus_length is 423"),
-            ("hidden", { $0.training!.hidden[7] = 1.5 }, "/train/hidden/h", "1 value outside [-1, 1] (largest 1.5), impossible for a lstm cell"),
+            ("hidden", { $0.training!.hidden[7] = 1.5 }, "/train/hidden/h", "1 value outside [-1, 1] (largest 1.5), impossible for an lstm cell"),
             ("squares", { $0.training!.optimizerSlots["exp_avg_sq"]![3] = -1e-3 }, "/optimizer/exp_avg_sq", "1 negative value, impossible for a running sum of squares"),
             ("time", { $0.createdUTC = "yesterday" }, "/@created_utc", "\"yesterday\" is not an ISO 8601 time"),
         ]

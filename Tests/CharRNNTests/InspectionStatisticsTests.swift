@@ -88,6 +88,29 @@ struct InspectionStatisticsTests {
         ])
     }
 
+    @Test func vocabularyEscapesCombiningAndZeroWidthCharacters() {
+        // A combining acute accent, an enclosing circle, a zero-width joiner, a variation
+        // selector and a Devanagari vowel sign would each draw onto the column before them.
+        let corpus = Corpus.from(text: "cafe\u{0301} caf\u{E9} 1\u{20DD} a\u{200D}b \u{2764}\u{FE0F} \u{0915}\u{093E}\n")
+        let report = VocabularyReport(vocabulary: corpus.vocabulary)
+        let shown = Dictionary(uniqueKeysWithValues: corpus.vocabulary.codepoints.map { ($0, Vocabulary.visible($0)) })
+        for mark: UInt32 in [0x0301, 0x20DD, 0x200D, 0xFE0F, 0x093E] {
+            #expect(shown[mark] == String(format: "U+%04X", mark), "\(shown[mark] ?? "absent")")
+        }
+        #expect(shown[0xE9] == "\u{E9}" && shown[0x2764] == "\u{2764}" && shown[0x0915] == "\u{0915}" && shown[0x61] == "a")
+        let lines = report.table.lines()
+        #expect(lines[0] == "id  char    code    count   share")
+        #expect(lines[10] == " 9  U+0301  U+0301      1   4.17%")
+        #expect(lines[9] == " 8  \u{E9}       U+00E9      1   4.17%")
+        // No row holds a mark, so every row's code column starts under the header's "code".
+        let column = lines[0].distance(from: lines[0].startIndex, to: lines[0].range(of: "code")!.lowerBound)
+        for line in lines.dropFirst() {
+            let scalars = Array(line.unicodeScalars)
+            #expect(!scalars.contains { $0.properties.generalCategory == .nonspacingMark || $0.properties.isGraphemeExtend }, "\(line)")
+            #expect(String(String.UnicodeScalarView(scalars[column..<column + 2])) == "U+", "\(line)")
+        }
+    }
+
     @Test func npyHeaderAndDataFollowFormatOne() {
         let data = TensorExport.npy([Float(1), -2.5, 0, .nan, 3, 4], shape: [2, 3])
         let bytes = [UInt8](data)

@@ -290,6 +290,8 @@ struct CheckpointProgramTests {
              "type.h5: /model/decoder.bias: has the wrong data type"),
             (try damaged("soft.h5", "del f['model/decoder.bias']\nf['model/decoder.bias'] = h5py.SoftLink('/model/rnn.bias_ih_l0')"),
              "soft.h5: /model/decoder.bias: is a soft link"),
+            (try damaged("external.h5", "del f['model/decoder.bias']\nf['model/decoder.bias'] = h5py.ExternalLink('\(good)', '/model/decoder.bias')"),
+             "external.h5: /model/decoder.bias: is an external link; only plain objects are accepted"),
         ]
         for (path, message) in cases {
             let result = try Programs.run("rnn-play", [path, "--length", "5"])

@@ -193,6 +193,33 @@ struct InspectProgramTests {
         #expect(history.errors == "rnn-inspect: error: \(checkpoint): holds a model only, without the training state that --history shows\n")
     }
 
+    @Test func combiningMarksAreEscapedInTheVocabulary() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // "café" spelt with a combining acute accent (U+0301) after the e.
+        let corpus = folder.appendingPathComponent("accents.txt")
+        try String(repeating: "un cafe\u{0301} noir, une cre\u{0300}me\n", count: 20).write(to: corpus, atomically: true, encoding: .utf8)
+        let checkpoint = try Self.train(folder, layers: 1, corpus: corpus.path)
+        let vocab = try Self.inspect([checkpoint, "--vocab"])
+        #expect(vocab.status == 0, "\(vocab.errors)")
+        let lines = vocab.output.split(separator: "\n").map(String.init)
+        #expect(lines[1] == "  id  char    code    count   share", "\(vocab.output)")
+        let acute = try #require(lines.first { $0.contains("U+0301  U+0301") }, "\(vocab.output)")
+        #expect(acute.split(separator: " ") == ["14", "U+0301", "U+0301", "16", "3.85%"], "\(acute)")
+        #expect(lines.contains { $0.split(separator: " ").prefix(3) == ["13", "U+0300", "U+0300"] }, "\(vocab.output)")
+        // Nothing left to merge with the column before, so every code starts under "code".
+        let column = lines[1].distance(from: lines[1].startIndex, to: lines[1].range(of: "code")!.lowerBound)
+        for line in lines.dropFirst(2) {
+            let scalars = Array(line.unicodeScalars)
+            #expect(!scalars.contains { $0.properties.generalCategory == .nonspacingMark }, "\(line)")
+            #expect(scalars.count > column + 2 && String(String.UnicodeScalarView(scalars[column..<column + 2])) == "U+", "\(line)")
+        }
+        // JSON keeps the character itself beside its visible form.
+        let tokens = try #require((try Self.json(try Self.inspect([checkpoint, "--vocab", "--json"]).output)["vocabulary"] as? [String: Any])?["tokens"] as? [[String: Any]])
+        let token = try #require(tokens.first { $0["codepoint"] as? Int == 0x301 })
+        #expect(token["char"] as? String == "\u{0301}" && token["visible"] as? String == "U+0301")
+    }
+
     // MARK: Exports
 
     @Test func exportsLoadInNumpy() throws {
@@ -288,6 +315,17 @@ struct InspectProgramTests {
             print(root.tag, d('train-loss').count('L') + 1, d('validation-loss').count('L') + 1, ids['train-loss'].get('stroke') != ids['validation-loss'].get('stroke'), 'iteration' in texts, 'loss (nats per character)' in texts)
             """)
         #expect(parsed == "{http://www.w3.org/2000/svg}svg 12 3 True True True\n")
+
+        // Only SVG is drawn: another extension is a usage error and writes nothing.
+        for name in ["loss.png", "loss", "loss.svg.pdf"] {
+            let wrong = folder.appendingPathComponent(name).path
+            let refused = try Self.inspect([checkpoint, "--plot", wrong])
+            #expect(refused.status == 64, "\(name)")
+            #expect(refused.errors.hasPrefix("Error: --plot \(wrong): the plot is an SVG picture; give a file name ending in .svg\n"), "\(refused.errors)")
+            #expect(!FileManager.default.fileExists(atPath: wrong), "\(name) written")
+        }
+        let upper = folder.appendingPathComponent("LOSS.SVG").path
+        #expect(try Self.inspect([checkpoint, "--plot", upper]).output == "wrote \(upper): 12 training and 3 validation losses\n")
     }
 
     // MARK: diff
@@ -314,7 +352,7 @@ struct InspectProgramTests {
         #expect(rows.contains(["state", "iteration", "12", "15"]), "\(text.output)")
         #expect(rows.contains(["training", "max_iterations", "12", "15"]), "\(text.output)")
         #expect(rows.contains { $0.first == "model/decoder.weight" && $0.contains("changed") == false && $0[1] == "[193," })
-        #expect(text.output.hasSuffix("different: 9 settings and 32 of 32 tensors differ\n"), "\(text.output)")
+        #expect(text.output.hasSuffix("different: 7 settings, the loss history (train_loss, val_loss) and 32 of 32 tensors differ\n"), "\(text.output)")
         let json = try Self.json(try Self.inspect(["diff", checkpoint, later, "--json"]).output)
         #expect(json["identical"] as? Bool == false)
         let settings = try #require(json["settings"] as? [[String: Any]])
@@ -337,6 +375,26 @@ struct InspectProgramTests {
         let missing = try Self.inspect(["diff", checkpoint, "/no/such.h5"])
         #expect(missing.status == 2)
         #expect(missing.errors == "rnn-inspect: error: /no/such.h5: cannot open the checkpoint: No such file or directory\n")
+    }
+
+    @Test func aRunStoppedBetweenEvaluationsAndResumedDiffersOnlyInItsHistory() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let straight = try Self.train(folder.appendingPathComponent("straight"), iterations: 12)
+        // Stopped at 7, between the evaluations every 5, which evaluates there; then resumed to 12.
+        let stopped = try Self.train(folder.appendingPathComponent("stopped"), iterations: 7)
+        let resumed = try Programs.run("rnn-train", ["--resume", stopped, "--max-iterations", "12", "--sample-every", "0", "--threads", "1"])
+        #expect(resumed.status == 0, "\(resumed.errors)")
+        let text = try Self.inspect(["diff", straight, stopped])
+        #expect(text.status == 1, "the files differ: \(text.output)")
+        let lines = text.output.split(separator: "\n").map(String.init)
+        #expect(lines.last == "different: the loss history (val_loss) differs; all 32 tensors and every other setting are equal bit for bit", "\(text.output)")
+        #expect(lines.contains { $0.split(separator: " ").prefix(4) == ["history", "val_loss", "3", "entries,"] }, "\(text.output)")
+        let json = try Self.json(try Self.inspect(["diff", straight, stopped, "--json"]).output)
+        let settings = try #require(json["settings"] as? [[String: Any]])
+        #expect(settings.map { "\($0["section"]!) \($0["name"]!)" } == ["history val_loss"])
+        let tensors = try #require(json["tensors"] as? [[String: Any]])
+        #expect(tensors.count == 32 && tensors.allSatisfy { $0["identical"] as? Bool == true && $0["changed"] as? Int == 0 })
     }
 
     // MARK: verify
@@ -381,6 +439,8 @@ struct InspectProgramTests {
              ["/model/decoder.bias: has the wrong data type"]),
             (try damaged("soft.h5", "del f['model/decoder.bias']\nf['model/decoder.bias'] = h5py.SoftLink('/model/rnn.bias_ih_l0')"),
              ["/model/decoder.bias: is a soft link"]),
+            (try damaged("external.h5", "del f['model/decoder.bias']\nf['model/decoder.bias'] = h5py.ExternalLink('other.h5', '/model/decoder.bias')"),
+             ["/model/decoder.bias: is an external link; only plain objects are accepted"]),
             (try damaged("nan.h5", nan), ["/model/decoder.weight: holds a non-finite value (nan at element 50)"]),
             (try damaged("several.h5", nan + "\nd = f['optimizer/exp_avg/rnn.bias_ih_l1']; w = d[()]; w[:3] = np.inf; d[...] = w; del d.attrs['crc32c']\nf['optimizer'].attrs['step'] = np.int64(3)"), [
                 "/model/decoder.weight: holds a non-finite value (nan at element 50)",

@@ -9,13 +9,16 @@ struct ProgressProgramTests {
         "--sample-every", "0", "--threads", "1",
     ]
 
-    /// Runs a program on a pseudo-terminal (Python's pty module) and returns all it wrote there.
-    static func onTerminal(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Runs a program on a pseudo-terminal (Python's pty module) of `columns` (0: the pty's own
+    /// size) and returns all it wrote there.
+    static func onTerminal(_ program: String, _ arguments: [String], columns: Int = 0) throws -> (status: Int32, output: String) {
         let script = """
-            import os, pty, sys
+            import fcntl, os, pty, struct, sys, termios
             pid, fd = pty.fork()
             if pid == 0:
-                os.execv(sys.argv[1], sys.argv[1:])
+                if int(sys.argv[1]) > 0:
+                    fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack('HHHH', 24, int(sys.argv[1]), 0, 0))
+                os.execv(sys.argv[2], sys.argv[2:])
             out = b''
             while True:
                 try:
@@ -29,7 +32,7 @@ struct ProgressProgramTests {
             sys.stdout.buffer.write(out)
             sys.exit(os.waitstatus_to_exitcode(status))
             """
-        let result = try Programs.runPython(["-c", script, Programs.binaries.appendingPathComponent(program).path] + arguments)
+        let result = try Programs.runPython(["-c", script, String(columns), Programs.binaries.appendingPathComponent(program).path] + arguments)
         return (result.status, result.output)
     }
 
@@ -62,6 +65,52 @@ struct ProgressProgramTests {
         #expect(scoreStatus == 0, "\(scoreOutput)")
         #expect(scoreOutput.contains("scoring ") && scoreOutput.contains("100%"))
         #expect(scoreOutput.contains("nats/char"))
+    }
+
+    /// The live line's states as drawn, with the terminal's control sequences removed.
+    static func liveFrames(_ output: String) -> [String] {
+        output.replacingOccurrences(of: "\u{1B}[K", with: "").components(separatedBy: CharacterSet(charactersIn: "\r\n"))
+            .filter { $0.contains(" chars/s") }
+    }
+
+    /// The first word of each field ("123,456 chars/s" counts as "chars/s").
+    static func fields(_ frame: String) -> [String] {
+        frame.components(separatedBy: "  ").map { $0.hasSuffix(" chars/s") ? "chars/s" : String($0.split(separator: " ")[0]) }
+    }
+
+    @Test(arguments: [
+        (80, ["epoch", "iter", "loss", "val", "chars/s", "ETA"]),
+        (60, ["iter", "loss", "chars/s", "ETA"]),
+    ])
+    func theLiveLineFitsNarrowTerminals(_ columns: Int, _ lastFields: [String]) throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (status, output) = try Self.onTerminal("rnn-train", Self.trainArguments + ["--checkpoint-dir", folder.path], columns: columns)
+        #expect(status == 0, "\(output)")
+        let frames = Self.liveFrames(output)
+        #expect(!frames.isEmpty, "\(output)")
+        for frame in frames { #expect(frame.count < columns, "wider than \(columns) columns: \(frame)") }
+        // The bar gives way first, then the validation loss and the epoch; ETA is never cut.
+        let last = try #require(frames.last)
+        #expect(Self.fields(last) == lastFields, "\(last)")
+        #expect(last.hasPrefix(columns == 80 ? "epoch " : "iter 40/40  loss ") && last.hasSuffix("  ETA 0s"), "\(last)")
+        #expect(!last.contains("["), "no room for the bar: \(last)")
+    }
+
+    @Test func theETAHeedsTheTimeLimit() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // 700,000 planned iterations would take minutes; the time limit stops the run after 1.2 s.
+        let result = try Programs.run("rnn-train", [
+            "--data", Programs.fixture("multilingual.txt"), "--layers", "1", "--hidden-size", "16", "--batch-size", "4",
+            "--seq-length", "16", "--val-fraction", "0.2", "--epochs", "100000", "--time-limit", "0.02", "--eval-every", "20",
+            "--print-every", "100", "--sample-every", "0", "--threads", "1", "--checkpoint-dir", folder.path,
+        ])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("700,000 iterations") && result.output.contains("time limit of 1s reached"), "\(result.output)")
+        let etas = result.output.split(separator: "\n").filter { $0.hasPrefix("iter ") }.map { $0.components(separatedBy: "ETA ").last! }
+        #expect(etas.count >= 2, "\(result.output)")
+        for eta in etas { #expect(eta == "0s" || eta == "1s", "ETA \(eta) beyond the 1.2 s time limit") }
     }
 
     @Test func quietPrintsNothing() throws {

@@ -142,7 +142,8 @@ struct CheckpointReader {
         do { links = try group.links() } catch { throw .hdf5(error) }
         for (name, kind) in links {
             if kind != .hard {
-                throw invalid(group.child(name), "is a \(kind == .soft ? "soft" : kind == .external ? "external" : "user-defined") link; only plain objects are accepted")
+                let what = kind == .soft ? "a soft" : kind == .external ? "an external" : "a user-defined"
+                throw invalid(group.child(name), "is \(what) link; only plain objects are accepted")
             }
             let count: Int
             do { count = try group.linkCount(name) } catch { throw .hdf5(error) }

@@ -104,7 +104,8 @@ public struct Vocabulary: Equatable, Sendable {
     }
 
     /// A character shown so that whitespace and control characters are visible: "\n", "\t",
-    /// "' '" for a space, U+XXXX for other invisible ones.
+    /// "' '" for a space, U+XXXX for other invisible ones and for combining marks and other
+    /// zero-width characters, which would merge with whatever is printed before them.
     public static func visible(_ codepoint: UInt32) -> String {
         switch codepoint {
         case 0x0A: return "\\n"
@@ -115,14 +116,18 @@ public struct Vocabulary: Equatable, Sendable {
         default:
             guard let scalar = Unicode.Scalar(codepoint) else { return String(format: "U+%04X", codepoint) }
             let p = scalar.properties
-            if codepoint < 0x20 || (0x7F...0x9F).contains(codepoint) || p.generalCategory == .format
-                || p.generalCategory == .lineSeparator || p.generalCategory == .paragraphSeparator
-                || p.generalCategory == .spaceSeparator || p.generalCategory == .unassigned
-                || p.generalCategory == .surrogate || p.generalCategory == .privateUse
+            if codepoint < 0x20 || (0x7F...0x9F).contains(codepoint) || escapedCategories.contains(p.generalCategory)
+                || p.isGraphemeExtend || p.isDefaultIgnorableCodePoint
             {
                 return String(format: "U+%04X", codepoint)
             }
             return String(Character(scalar))
         }
     }
+
+    /// Shown as U+XXXX: invisible, or (marks) drawn onto the character before.
+    private static let escapedCategories: Set<Unicode.GeneralCategory> = [
+        .control, .format, .lineSeparator, .paragraphSeparator, .spaceSeparator, .unassigned, .surrogate, .privateUse,
+        .nonspacingMark, .spacingMark, .enclosingMark,
+    ]
 }

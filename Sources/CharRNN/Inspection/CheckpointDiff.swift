@@ -243,11 +243,24 @@ public struct CheckpointDiff: Sendable {
         if identical {
             out.append("identical: all \(tensors.count) tensors and every setting are equal bit for bit")
         } else {
-            var parts: [String] = []
-            if !settings.isEmpty { parts.append("\(settings.count) setting\(settings.count == 1 ? "" : "s")") }
+            // The loss history records how the run went, not what the model or its training state
+            // is: named apart, so that a resumed run with one more evaluation reads as such.
+            let history = settings.filter { $0.section == "history" }
+            let others = settings.count - history.count
+            var parts: [(text: String, count: Int)] = []
+            if others > 0 { parts.append((Format.count(others, "setting"), others)) }
+            if !history.isEmpty { parts.append(("the loss history (\(history.map(\.name).joined(separator: ", ")))", 1)) }
             let differ = tensors.count - same
-            if differ > 0 { parts.append("\(differ) of \(tensors.count) tensors") }
-            out.append("different: " + parts.joined(separator: " and ") + " differ")
+            if differ > 0 { parts.append(("\(differ) of \(tensors.count) tensors", differ)) }
+            // "1 setting differs", "1 of 32 tensors differs", "1 setting and 1 of 32 tensors differ".
+            let singular = parts.count == 1 && parts[0].count == 1
+            let texts = parts.map(\.text)
+            var line = "different: " + (texts.count > 1 ? texts.dropLast().joined(separator: ", ") + " and " + texts.last! : texts[0])
+            line += singular ? " differs" : " differ"
+            if differ == 0 {
+                line += "; all \(tensors.count) tensors" + (others == 0 ? " and every other setting are" : " are") + " equal bit for bit"
+            }
+            out.append(line)
         }
         return out
     }

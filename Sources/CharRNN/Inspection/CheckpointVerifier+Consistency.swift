@@ -51,7 +51,7 @@ extension CheckpointVerifier {
         // h is tanh of something (RNN, LSTM: o * tanh(c)) or a convex mix of such (GRU).
         if let worst = t.hidden.filter(\.isFinite).max(by: { abs($0) < abs($1) }), abs(worst) > 1 {
             let outside = t.hidden.filter { $0.isFinite && abs($0) > 1 }.count
-            add("/train/hidden/h", "\(outside) value\(outside == 1 ? "" : "s") outside [-1, 1] (largest \(worst)), impossible for a \(c.config.cell.rawValue) cell")
+            add("/train/hidden/h", "\(outside) value\(outside == 1 ? "" : "s") outside [-1, 1] (largest \(worst)), impossible for \(c.config.cell.withArticle) cell")
         }
         checks.append("hidden state within [-1, 1]")
 

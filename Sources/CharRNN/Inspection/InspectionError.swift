@@ -28,7 +28,7 @@ public enum InspectionError: Swift.Error, CustomStringConvertible, Sendable {
             let shown = units.map(String.init).joined(separator: ", ")
             return "\(path): no unit\(units.count == 1 ? "" : "s") \(shown); a layer has \(hiddenSize) units, numbered 0 to \(hiddenSize - 1)"
         case .noCellState(let path, let cell):
-            return "\(path): a \(cell.rawValue) model has no cell state; use --state h (c exists for lstm only)"
+            return "\(path): \(cell.withArticle) model has no cell state; use --state h (c exists for lstm only)"
         case .emptyText(let source):
             return "\(source): the text is empty"
         case .constantFeature(let feature, let source):

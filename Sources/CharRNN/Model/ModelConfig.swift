@@ -17,6 +17,9 @@ public enum CellKind: String, CaseIterable, Sendable, Codable {
     }
 
     public var hasCellState: Bool { self == .lstm }
+
+    /// The name with its article as spoken in messages: "an lstm", "an rnn", "a gru".
+    public var withArticle: String { self == .gru ? "a gru" : "an \(rawValue)" }
 }
 
 /// The architecture: everything needed to lay out the parameters.
