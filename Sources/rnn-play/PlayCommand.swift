@@ -133,10 +133,6 @@ struct PlayCommand: ParsableCommand {
         let description: String
     }
 
-    /// The advice for a text that is not UTF-8: only a model of Unicode characters refuses one, and
-    /// rnn-play has no --bytes to suggest.
-    static let notUTF8Hint = "the model reads Unicode characters; a byte-level model, trained with rnn-train --bytes, reads any file"
-
     func run() throws {
         try Console.failingCleanly("rnn-play") {
             do {
@@ -150,7 +146,7 @@ struct PlayCommand: ParsableCommand {
                     try generate(model)
                 }
             } catch let error as CorpusError {
-                throw Failure(description: error.description(notUTF8Hint: Self.notUTF8Hint))
+                throw Failure(description: error.description(notUTF8Hint: CorpusError.modelNotUTF8Hint))
             }
         }
     }

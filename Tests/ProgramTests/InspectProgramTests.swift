@@ -550,12 +550,16 @@ struct InspectProgramTests {
         #expect(rows[0] == "units of layer 1 of 2, cell state c (coloured by tanh(c)) most correlated with inside quotes over 900 characters:")
         #expect(rows.count == 5 && rows[1].contains("correlation"))
 
+        let latin1 = folder.appendingPathComponent("latin1.txt").path
+        try Data(Array("def".utf8) + [0xE9] + Array("\n".utf8)).write(to: URL(fileURLWithPath: latin1))
         let cases: [([String], String, Int32)] = [
             (["--text", input, "--top", "3", "--units", "3,99"], "\(checkpoint): no unit 99; a layer has 16 units, numbered 0 to 15", 1),
             (["--text", input, "--html", html, "--layer", "2"], "\(checkpoint): no layer 2; the model has 2 layers, numbered 0 to 1", 1),
             (["--text", "x € ü", "--top", "3"], "--text: 2 character(s) not in the model's vocabulary: 'ü' '€'", 1),
             (["--text", "def f(x):\n    return 'no'\n", "--top", "3"], "--text: the feature \"quotes\" is the same at every character", 1),
             (["--file", "/no/such.txt", "--top", "3"], "/no/such.txt: no such file or folder", 1),
+            (["--file", latin1, "--top", "3"],
+             "latin1.txt: invalid UTF-8 at byte offset 3 (the model reads Unicode characters; a byte-level model, trained with rnn-train --bytes, reads any file)", 1),
             (["--text", input, "--top", "3", "--units", "1,x"], "--units", 64),
             (["--text", input], "--html FILE, --top N, or both", 64),
         ]

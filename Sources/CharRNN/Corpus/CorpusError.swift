@@ -16,6 +16,10 @@ public enum CorpusError: Swift.Error, CustomStringConvertible, Equatable, Sendab
     /// With rnn-train's advice for text that is not UTF-8.
     public var description: String { description(notUTF8Hint: "use --bytes to train on raw bytes") }
 
+    /// The advice for programs that read text for a trained model (they have no --bytes): only a
+    /// model of Unicode characters refuses such text.
+    public static let modelNotUTF8Hint = "the model reads Unicode characters; a byte-level model, trained with rnn-train --bytes, reads any file"
+
     /// The message, with `hint` as the advice for text that is not UTF-8 (a program without
     /// --bytes must not suggest it).
     public func description(notUTF8Hint hint: String) -> String {

@@ -24,7 +24,12 @@ public struct ProbeText: Sendable {
         {
             throw InspectionError.emptyText(source: file)
         }
-        let corpus = try Corpus.load(CorpusOptions(trainingPaths: [file], unit: vocabulary.unit), vocabulary: vocabulary)
+        let corpus: Corpus
+        do {
+            corpus = try Corpus.load(CorpusOptions(trainingPaths: [file], unit: vocabulary.unit), vocabulary: vocabulary)
+        } catch {
+            throw CorpusError.invalidOption(error.description(notUTF8Hint: CorpusError.modelNotUTF8Hint))
+        }
         let stream = corpus.training
         self.init(source: file, tokens: (0..<stream.count).map { stream[$0] }, vocabulary: vocabulary)
     }
