@@ -8,7 +8,6 @@ public final class ProgressDisplay {
     public enum Mode: Sendable { case live, lines, quiet }
 
     public let mode: Mode
-    private let handle: FileHandle
     private let descriptor: Int32
     private var shown = ""
     private var lastDraw: UInt64 = 0
@@ -16,11 +15,12 @@ public final class ProgressDisplay {
     /// `standardError` for programs whose standard output carries their results.
     public init(quiet: Bool, standardError: Bool = false) {
         descriptor = standardError ? STDERR_FILENO : STDOUT_FILENO
-        handle = standardError ? .standardError : .standardOutput
         mode = quiet ? .quiet : (isatty(descriptor) != 0 ? .live : .lines)
     }
 
-    private func write(_ text: String) { handle.write(Data(text.utf8)) }
+    private func write(_ text: String) {
+        if descriptor == STDOUT_FILENO { Console.write(text) } else { Console.writeError(text) }
+    }
 
     /// The terminal's width in columns (80 when unknown).
     private var columns: Int {

@@ -41,16 +41,8 @@ public final class StreamingOutput {
 
     public func flush() {
         guard !pending.isEmpty, failure == nil else { return pending.removeAll(keepingCapacity: true) }
-        var offset = 0
-        let fd = handle.fileDescriptor
-        while offset < pending.count {
-            let n = pending.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                failure = OutputError(description: "\(name): cannot write: \(String(cString: strerror(n < 0 ? errno : ENOSPC)))")
-                break
-            }
-            offset += n
+        if let code = pending.withUnsafeBytes({ Console.writeAll(handle.fileDescriptor, $0) }) {
+            failure = OutputError(description: "\(name): cannot write: \(String(cString: strerror(code)))")
         }
         pending.removeAll(keepingCapacity: true)
     }

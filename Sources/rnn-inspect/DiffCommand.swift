@@ -48,6 +48,7 @@ struct DiffCommand: ParsableCommand {
         } else {
             Console.writeLine(difference.lines(all: all).joined(separator: "\n"))
         }
+        try Console.checkOutput(program, status: ExitCode(2))
         if !difference.identical { throw ExitCode(1) }
     }
 }

@@ -26,6 +26,7 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         let report = CheckpointVerifier.verify(path: checkpoint)
         Console.writeLine(json ? report.json.rendered() : report.lines.joined(separator: "\n"))
+        try Console.checkOutput(program)
         if !report.isSound {
             let count = report.problems.count
             Console.error(program, "\(checkpoint) is not sound: \(count) problem\(count == 1 ? "" : "s"), first \(report.problems[0])")

@@ -18,13 +18,13 @@ struct PlayCommand: ParsableCommand {
             a header line and ending with a newline.
 
             --beam-width searches for the most likely continuation of --length characters \
-            instead of sampling (so --temperature, --top-k, --top-p and --stop do not apply), \
+            instead of sampling (so --temperature, --top-k, --top-p and --stop are refused with it), \
             and prints its log-probability on standard error.
 
             --score prints the mean loss of texts in nats, bits per character and perplexity \
             (to standard output or --output): every character after the first is predicted from \
             all those before it, from a zero state, so each file needs at least 2 characters. \
-            The generation options do not apply.
+            The generation options are refused with it.
 
             Examples:
               rnn-play checkpoints/best.h5 --length 2000 --temperature 0.8 --prime "ROMEO:"
@@ -198,7 +198,7 @@ struct PlayCommand: ParsableCommand {
         // Only once the inputs are accepted (an error stays one line), and only when the text
         // depends on it.
         if self.seed == nil && ((request.length > 0 && sampling.temperature > 0) || drawsPrime(vocabulary)) {
-            FileHandle.standardError.write(Data("rnn-play: seed \(seed)\n".utf8))
+            Console.writeError("rnn-play: seed \(seed)\n")
         }
         let generator = TextGenerator(model: model)
         if numSamples == 1 {
@@ -235,9 +235,9 @@ struct PlayCommand: ParsableCommand {
         if echoesPrime { out.write(echo) }
         for token in result.tokens { out.write(model.vocabulary.bytes(of: token)) }
         try out.finish()
-        FileHandle.standardError.write(Data(String(
+        Console.writeError(String(
             format: "rnn-play: beam search (width %d): log-probability %.6f (%.4f nats/char)\n",
-            width, result.logProbability, length > 0 ? -result.logProbability / Double(length) : 0).utf8))
+            width, result.logProbability, length > 0 ? -result.logProbability / Double(length) : 0))
     }
 
     func scoreFiles(_ model: Model) throws {

@@ -14,7 +14,7 @@ struct TrainCommand: ParsableCommand {
             batches and epochs (truncated backpropagation through time over --seq-length steps).
 
             Checkpoints go to --checkpoint-dir: numbered files named by iteration and validation \
-            loss, latest.h5 and best.h5; a folder holds one run (see --overwrite). Ctrl-C finishes the current step, saves and exits with \
+            loss, latest.h5 and (with validation text) best.h5; a folder holds one run (see --overwrite). Ctrl-C finishes the current step, saves and exits with \
             status 130; a second Ctrl-C exits at once. --resume continues a run exactly where it \
             stopped; --init-from starts a new run from a checkpoint's weights (fine-tuning).
 
@@ -88,7 +88,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Keep only the newest this many numbered checkpoints; 0 keeps them all.")
     var keep = 0
 
-    @Flag(help: "Start this run in a --checkpoint-dir that holds another run's checkpoints, deleting them first (without it such a folder is refused).")
+    @Flag(help: "Start this run in a --checkpoint-dir (or --logdir) that holds another run's checkpoints (or TensorBoard log), deleting them first (without it such a folder is refused).")
     var overwrite = false
 
     @Option(help: "Continue the training recorded in this checkpoint exactly (same weights, optimizer, hidden state, data position, schedule and random stream).")
@@ -293,6 +293,7 @@ struct TrainCommand: ParsableCommand {
         let display = ProgressDisplay(quiet: quiet)
         let folderPath = checkpointDir ?? resume.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? "checkpoints"
         try checkFolderIsFree(folderPath)
+        try checkLogIsFree()
         let trainer: Trainer
         if let resume {
             trainer = try resumedRun(resume)
@@ -305,6 +306,7 @@ struct TrainCommand: ParsableCommand {
         try folder.lock()
         folder.removeUnfinishedSaves()
         if overwrite && !continuesInPlace(folderPath) { try folder.removeCheckpoints() }
+        try removeOldLog()
 
         printSummary(trainer, display)
         if let resume {
@@ -317,17 +319,28 @@ struct TrainCommand: ParsableCommand {
             display.message("nothing to train: the run is at iteration \(trainer.progress.iteration) and its plan ends at \(trainer.totalIterations); raise --epochs or --max-iterations")
             return
         }
-        if Interrupts.requested { throw ExitCode(Interrupts.exitStatus) }
+        if Interrupts.requested {
+            display.message("interrupted before the first iteration; nothing was saved")
+            throw ExitCode(Interrupts.exitStatus)
+        }
+        trainer.isInterrupted = { Interrupts.requested }
 
         let saveEvery = checkpointEvery ?? (trainer.options.evalEvery > 0 ? trainer.options.evalEvery : 1000)
-        var lastValidation: Double? = trainer.progress.history.validationLoss.last.map(Double.init)
+        // A file name carries the validation loss only when it was measured at the file's iteration.
+        var lastValidation: Double? = nil
+        if let step = trainer.progress.history.validationSteps.last, step == Int64(trainer.progress.iteration) {
+            lastValidation = trainer.progress.history.validationLoss.last.map(Double.init)
+        }
+        var lastValidationIteration = lastValidation == nil ? -1 : trainer.progress.iteration
         var lastSaved = trainer.progress.iteration
         var newBest = false
         let createdBy = "rnn-train \(ToolkitVersion.string)"
 
         func save(isBest: Bool, mustSucceed: Bool) throws {
             do {
-                let file = try folder.save(trainer.checkpoint(createdBy: createdBy), validationLoss: lastValidation, isBest: isBest)
+                let measuredHere = lastValidationIteration == trainer.progress.iteration
+                let file = try folder.save(
+                    trainer.checkpoint(createdBy: createdBy), validationLoss: measuredHere ? lastValidation : nil, isBest: isBest)
                 lastSaved = trainer.progress.iteration
                 display.message("saved \(file)\(isBest ? " (best so far)" : "")")
             } catch {
@@ -368,13 +381,16 @@ struct TrainCommand: ParsableCommand {
             case .validation(let v):
                 log { (w) throws(TensorBoardError) in try w.log(v) }
                 lastValidation = v.loss
+                lastValidationIteration = v.iteration
                 if v.isBest { newBest = true }
             case .epochCompleted:
                 break
             case .stepCompleted(let iteration):
                 if Interrupts.requested { return .stop }
                 if timeLimit > 0 && Date().timeIntervalSince(started) >= timeLimit * 60 { timeUp = true }
-                if newBest || iteration % saveEvery == 0 {
+                // The last step is saved once, by the final save below (which must succeed).
+                let last = iteration >= trainer.totalIterations || timeUp
+                if !last && (newBest || iteration % saveEvery == 0) {
                     do { try save(isBest: newBest, mustSucceed: false) } catch { saveError = error }
                     newBest = false
                 }
@@ -387,13 +403,15 @@ struct TrainCommand: ParsableCommand {
             progress.handle(.validation(validation))
             log { (w) throws(TensorBoardError) in try w.log(validation) }
             lastValidation = validation.loss
+            lastValidationIteration = validation.iteration
             if validation.isBest { newBest = true }
         }
         if lastSaved != trainer.progress.iteration || newBest {
             try save(isBest: newBest, mustSucceed: true)
         }
         progress.finish(outcome: outcome)
-        if outcome == .stopped && Interrupts.requested {
+        // Also when the plan completed but Ctrl-C cut its final evaluation short.
+        if Interrupts.requested {
             display.message("interrupted; continue with: rnn-train --resume \(folder.latestPath)")
             throw ExitCode(Interrupts.exitStatus)
         }
@@ -422,6 +440,24 @@ struct TrainCommand: ParsableCommand {
             "\(folderPath): the folder holds another run's checkpoints (\(files)); \(continuation)choose another --checkpoint-dir, or add --overwrite to delete them and start over")
     }
 
+    /// A new run's log in a folder that holds another run's would make TensorBoard drop that
+    /// run's curves: refused like a checkpoint folder, and --overwrite deletes the old files.
+    func checkLogIsFree() throws {
+        guard let logdir, resume == nil else { return }
+        let existing = TensorBoardWriter.eventFiles(in: logdir)
+        guard !existing.isEmpty, !overwrite else { return }
+        throw ConfigurationError(
+            "\(logdir): the folder holds another run's TensorBoard log (\(existing.count) event file\(existing.count == 1 ? "" : "s")); choose another --logdir, or add --overwrite to delete it")
+    }
+
+    /// --overwrite, once the checkpoint folder is ours: the old log goes too.
+    func removeOldLog() throws {
+        guard overwrite, let logdir, resume == nil else { return }
+        for file in TensorBoardWriter.eventFiles(in: logdir) where unlink(file) != 0 && errno != ENOENT {
+            throw ConfigurationError("\(file): cannot delete it: \(String(cString: strerror(errno)))")
+        }
+    }
+
     func printSummary(_ trainer: Trainer, _ display: ProgressDisplay) {
         let corpus = trainer.corpus, config = trainer.model.config
         let files = corpus.trainingFiles.count
@@ -440,7 +476,7 @@ struct TrainCommand: ParsableCommand {
         )
         let o = trainer.options
         display.message(
-            "training: \(trainer.batchesPerEpoch) batches of \(o.batchSize) x \(o.seqLength) per epoch, \(Console.grouped(trainer.totalIterations)) iterations, \(o.optimizer.kind.rawValue) lr \(o.optimizer.learningRate), \(BLASThreads.current) thread\(BLASThreads.current == 1 ? "" : "s")"
+            "training: \(trainer.batchesPerEpoch) batches of \(o.batchSize) x \(o.seqLength) per epoch, \(Console.grouped(trainer.totalIterations)) iteration\(trainer.totalIterations == 1 ? "" : "s"), \(o.optimizer.kind.rawValue) lr \(o.optimizer.learningRate), \(BLASThreads.current) thread\(BLASThreads.current == 1 ? "" : "s")"
         )
     }
 
@@ -454,7 +490,7 @@ struct TrainCommand: ParsableCommand {
         var random = RandomGenerator.derived(seed: trainer.options.seed, stream: UInt64(trainer.progress.iteration))
         var token = model.vocabulary.id(of: 0x0A) ?? 0
         var ids: [Int32] = []
-        for _ in 0..<sampleLength {
+        for _ in 0..<sampleLength where !Interrupts.requested {
             token = sampler.draw(generator.step(token), random: &random)
             ids.append(token)
         }

@@ -220,6 +220,30 @@ struct InspectProgramTests {
         #expect(token["char"] as? String == "\u{0301}" && token["visible"] as? String == "U+0301")
     }
 
+    /// A byte-level model's bytes above 0x7F are not characters: the JSON's "visible" shows them
+    /// as the table does (\xE1), not as the Latin-1 letter of the same number.
+    @Test func byteLevelVocabularyJSONShowsBytesAsTheTableDoes() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try Programs.run("rnn-train", [
+            "--data", Programs.fixture("multilingual.txt"), "--bytes", "--layers", "1", "--hidden-size", "8", "--batch-size", "4",
+            "--seq-length", "16", "--max-iterations", "2", "--sample-every", "0", "--threads", "1",
+            "--checkpoint-dir", folder.appendingPathComponent("run").path,
+        ])
+        #expect(result.status == 0, "\(result.errors)")
+        let checkpoint = folder.appendingPathComponent("run/latest.h5").path
+        let table = try Self.inspect([checkpoint, "--vocab"])
+        let tokens = try #require((try Self.json(try Self.inspect([checkpoint, "--vocab", "--json"]).output)["vocabulary"] as? [String: Any])?["tokens"] as? [[String: Any]])
+        let high = tokens.filter { ($0["codepoint"] as? Int ?? 0) >= 0x80 }
+        #expect(!high.isEmpty)
+        for token in high {
+            let code = token["codepoint"] as! Int
+            let expected = "\\x" + String(code, radix: 16, uppercase: true)
+            #expect(token["visible"] as? String == expected && token["char"] is NSNull, "\(token)")
+            #expect(table.output.contains(" \(expected) "), "the table shows \(expected)")
+        }
+    }
+
     // MARK: Exports
 
     @Test func exportsLoadInNumpy() throws {
@@ -427,7 +451,7 @@ struct InspectProgramTests {
         // the one edit that keeps it must be caught by the checksum.
         let nan = "d = f['model/decoder.weight']; w = d[()]; w[3, 2] = np.nan; d[...] = w; del d.attrs['crc32c']"
         let cases: [(String, [String])] = [
-            (truncated, ["file: not a checkpoint: libhdf5 cannot open it"]),
+            (truncated, ["file: not a checkpoint: the file is truncated: "]),
             (empty, ["file: not a checkpoint: the file is empty"]),
             (folder.appendingPathComponent("missing.h5").path, ["file: cannot open the checkpoint: No such file or directory"]),
             (try damaged("format.h5", "f.attrs['format'] = np.bytes_(b'other')"), ["file: not a checkpoint: format is \"other\""]),

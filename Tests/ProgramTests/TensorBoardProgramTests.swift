@@ -5,6 +5,37 @@ import Testing
 
 /// rnn-train --logdir, read back with TensorBoard's own readers (Tools/read_events.py).
 struct TensorBoardProgramTests {
+    /// A new run's log into a folder that holds another run's is refused (TensorBoard would drop
+    /// the old curves); --overwrite deletes the old event files. Checkpoint file names carry a
+    /// validation loss only when it was measured at their iteration.
+    @Test func aNewRunDoesNotReplaceAnotherRunsLog() throws {
+        let folder = try Programs.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let logs = folder.appendingPathComponent("logs").path
+        func train(_ name: String, _ extra: [String]) throws -> ProgramResult {
+            try Programs.run("rnn-train", [
+                "--data", Programs.fixture("multilingual.txt"), "--layers", "1", "--hidden-size", "16", "--batch-size", "4",
+                "--seq-length", "16", "--val-fraction", "0.2", "--max-iterations", "12", "--eval-every", "10", "--checkpoint-every", "4",
+                "--sample-every", "0", "--logdir", logs, "--checkpoint-dir", folder.appendingPathComponent(name).path,
+            ] + extra)
+        }
+        let first = try train("a", [])
+        #expect(first.status == 0, "\(first.errors)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("a").path).filter { $0.contains("-iter") }.sorted()
+        #expect(names.count == 4 && names[0] == "lstm-iter00000004.h5" && names[1] == "lstm-iter00000008.h5", "\(names)")
+        #expect(names[2].hasPrefix("lstm-iter00000010-val") && names[3].hasPrefix("lstm-iter00000012-val"), "\(names)")
+        let events = TensorBoardWriter.eventFiles(in: logs)
+        #expect(events.count == 1)
+        let second = try train("b", [])
+        #expect(second.status == 1)
+        #expect(second.errors == "rnn-train: error: \(logs): the folder holds another run's TensorBoard log (1 event file); choose another --logdir, or add --overwrite to delete it\n")
+        #expect(TensorBoardWriter.eventFiles(in: logs) == events)
+        let third = try train("b", ["--overwrite"])
+        #expect(third.status == 0, "\(third.errors)")
+        let now = TensorBoardWriter.eventFiles(in: logs)
+        #expect(now.count == 1 && now != events, "the old event file was replaced: \(now)")
+    }
+
     @Test func aResumedRunContinuesTheLogWithoutDuplicates() throws {
         let folder = try Programs.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -90,13 +90,23 @@ struct CheckpointReader {
         "libhdf5 was still reading it after \(Int(seconds)) s in a child process: the file is damaged or made to harm its reader"
     }
 
+    /// libhdf5's reason in the reader's words where it has a common one: a truncated file says
+    /// "truncated file: eof = 60000, sblock->base_addr = 0, stored_eof = 128169".
+    static func openFailure(_ message: String) -> String {
+        let numbers = message.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        if message.hasPrefix("truncated file"), message.contains("stored_eof"), numbers.count >= 3 {
+            return "the file is truncated: \(Format.grouped(numbers[0])) of its \(Format.grouped(numbers[numbers.count - 1])) bytes are there"
+        }
+        return "libhdf5 cannot open it (\(message.isEmpty ? "damaged" : message))"
+    }
+
     func read() throws(CheckpointError) -> Checkpoint {
         try checkFileBeforeOpening()
         let file: HDF5File
         do {
             file = try HDF5File.open(path)
         } catch {
-            throw .notACheckpoint(path: path, reason: "libhdf5 cannot open it (\(error.message.isEmpty ? "damaged" : error.message))")
+            throw .notACheckpoint(path: path, reason: Self.openFailure(error.message))
         }
         do throws(CheckpointError) {
             let checkpoint = try readContents(file.root)

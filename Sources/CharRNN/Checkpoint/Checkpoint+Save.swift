@@ -1,8 +1,25 @@
 import Foundation
 
+/// The temporary file a save is writing, as a C string (empty when none), so that a second
+/// Ctrl-C, which ends the process at once from a signal handler, can remove it with `unlink`
+/// (async-signal-safe) instead of leaving it behind.
+nonisolated(unsafe) public let unfinishedSavePath: UnsafeMutablePointer<CChar> = {
+    let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(PATH_MAX) + 1)
+    buffer[0] = 0
+    return buffer
+}()
+
 extension Checkpoint {
     /// Prefix of the temporary files saving writes; any file with it is an unfinished save.
     public static let temporaryPrefix = ".tmp-"
+
+    static func registerUnfinished(_ path: String) {
+        guard path.utf8.count <= Int(PATH_MAX) else { return }
+        unfinishedSavePath[0] = 0
+        path.withCString { _ = strcpy(unfinishedSavePath, $0) }
+    }
+
+    static func clearUnfinished() { unfinishedSavePath[0] = 0 }
 
     /// Saves crash-safely: writes a temporary file in the same folder, closes it, reads it back
     /// and compares, fsyncs it, renames it over `path` and fsyncs the folder. At every moment
@@ -13,6 +30,8 @@ extension Checkpoint {
         let folder = url.deletingLastPathComponent().path
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent("\(Self.temporaryPrefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(url.lastPathComponent)").path
+        Self.registerUnfinished(temporary)
+        defer { Self.clearUnfinished() }
         do throws(CheckpointError) {
             try write(to: temporary)
             let check = try Checkpoint.read(from: temporary, allowNonFinite: true)
@@ -41,6 +60,8 @@ extension Checkpoint {
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent("\(temporaryPrefix)\(getpid())-link-\(url.lastPathComponent)").path
         unlink(temporary)
+        registerUnfinished(temporary)
+        defer { clearUnfinished() }
         if Foundation.link(target, temporary) == 0 {
             guard rename(temporary, link) == 0 else {
                 let reason = String(cString: strerror(errno))

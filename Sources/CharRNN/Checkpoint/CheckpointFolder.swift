@@ -13,13 +13,8 @@ public final class CheckpointFolder {
     public init(path: String, keep: Int) throws(CheckpointError) {
         self.path = path
         self.keep = keep
-        // mkdir -p by hand: errno says more than Foundation's "The operation could not be completed".
-        var partial = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
-            partial += "/" + component
-            if mkdir(partial, 0o755) != 0 && errno != EEXIST {
-                throw .fileSystem(path: path, operation: "create the checkpoint folder", reason: String(cString: strerror(errno)))
-            }
+        if let reason = FileSystem.createFolders(path) {
+            throw .fileSystem(path: path, operation: "create the checkpoint folder", reason: reason)
         }
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {

@@ -71,33 +71,12 @@ public enum InspectionOutput {
     /// Writes `data` to `path` atomically (a temporary file renamed into place), so a failed
     /// write leaves no half file; the error names the path and the reason.
     public static func write(_ data: Data, to path: String) throws(InspectionError) {
-        do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch let error as CocoaError {
-            let reason: String
-            if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-                reason = String(cString: strerror(Int32(underlying.code)))
-            } else {
-                reason = Self.reason(for: error, path: path)
-            }
-            throw .cannotWrite(path: path, reason: reason)
-        } catch {
-            throw .cannotWrite(path: path, reason: error.localizedDescription)
-        }
-    }
-
-    static func reason(for error: CocoaError, path: String) -> String {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         var isFolder: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) || !isFolder.boolValue {
-            return "the folder \(folder) does not exist"
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+            throw .cannotWrite(path: path, reason: "the folder \(folder) does not exist")
         }
-        switch error.code {
-        case .fileWriteNoPermission: return "permission denied"
-        case .fileWriteOutOfSpace: return "the disk is full"
-        case .fileWriteVolumeReadOnly: return "the file system is read-only"
-        default: return "the file cannot be created there"
-        }
+        if let reason = FileSystem.writeAtomically(data, to: path) { throw .cannotWrite(path: path, reason: reason) }
     }
 
     public static func write(_ text: String, to path: String) throws(InspectionError) {

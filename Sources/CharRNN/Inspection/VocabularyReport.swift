@@ -20,12 +20,17 @@ public struct VocabularyReport: Sendable {
         return vocabulary.unit == .byte ? "0x" + padded : "U+" + padded
     }
 
+    /// How the table (and the JSON's "visible") shows a token: bytes above 0x7F of a byte-level
+    /// model are not characters of their own.
+    func shown(_ codepoint: UInt32) -> String {
+        vocabulary.unit == .byte && codepoint >= 0x80 ? "\\x" + String(codepoint, radix: 16, uppercase: true) : Vocabulary.visible(codepoint)
+    }
+
     public var table: TextTable {
         var table = TextTable([("id", .right), ("char", .left), ("code", .left), ("count", .right), ("share", .right)])
         for (id, codepoint) in vocabulary.codepoints.enumerated() {
-            let shown = vocabulary.unit == .byte && codepoint >= 0x80 ? "\\x" + String(codepoint, radix: 16, uppercase: true) : Vocabulary.visible(codepoint)
             table.append([
-                String(id), shown, codeLabel(codepoint), Format.grouped(vocabulary.counts[id]),
+                String(id), shown(codepoint), codeLabel(codepoint), Format.grouped(vocabulary.counts[id]),
                 share(of: id).map { Format.percent($0, 2) } ?? "-",
             ])
         }
@@ -48,7 +53,7 @@ public struct VocabularyReport: Sendable {
                     ("id", .int(id)),
                     ("codepoint", .int(Int64(codepoint))),
                     ("char", vocabulary.unit == .byte && codepoint >= 0x80 ? .null : .string(String(Character(Unicode.Scalar(codepoint)!)))),
-                    ("visible", .string(Vocabulary.visible(codepoint))),
+                    ("visible", .string(shown(codepoint))),
                     ("count", .int(vocabulary.counts[id])),
                     ("share", share(of: id).map(JSONValue.double) ?? .null),
                 ])

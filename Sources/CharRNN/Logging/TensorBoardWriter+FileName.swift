@@ -6,6 +6,12 @@ extension TensorBoardWriter {
     /// TensorBoard reads the files of a folder in name order, and a resumed run's file must come
     /// after the file of the run it resumes (which may have started within the same second): the
     /// name's timestamp is now, or one more than the latest already in the folder.
+    /// The event files already in `logdir` (none when it does not exist).
+    public static func eventFiles(in logdir: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: logdir)) ?? [])
+            .filter { $0.hasPrefix(fileNamePrefix) }.sorted().map { (logdir as NSString).appendingPathComponent($0) }
+    }
+
     static func fileName(existing: [String], now: Int, host: String, pid: Int32) -> String {
         var seconds = now
         for name in existing where name.hasPrefix(fileNamePrefix) {

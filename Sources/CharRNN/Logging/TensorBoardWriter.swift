@@ -36,10 +36,8 @@ public final class TensorBoardWriter {
     ///   - flushInterval: the longest time, in seconds, records wait in memory while calls keep
     ///     coming; 0 writes every record at once.
     public init(logdir: String, resumingAt step: Int? = nil, flushInterval: Double = 10) throws(TensorBoardError) {
-        do {
-            try FileManager.default.createDirectory(atPath: logdir, withIntermediateDirectories: true)
-        } catch {
-            throw .fileSystem(path: logdir, operation: "create the log folder", reason: (error as NSError).localizedDescription)
+        if let reason = FileSystem.createFolders(logdir) {
+            throw .fileSystem(path: logdir, operation: "create the log folder", reason: reason)
         }
         (path, descriptor) = try Self.createEventFile(in: logdir)
         self.flushInterval = flushInterval

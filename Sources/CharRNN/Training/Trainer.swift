@@ -193,8 +193,12 @@ public final class Trainer: @unchecked Sendable {
             loss: loss, gradientNorm: norm, learningRate: rate, characters: b * t, seconds: seconds)
     }
 
+    /// Asked between validation batches: true abandons the evaluation (Ctrl-C should not wait
+    /// for a long validation text).
+    public var isInterrupted: () -> Bool = { false }
+
     /// Mean loss over the whole validation text, sequenced like training from a zero state,
-    /// without dropout; nil when there is no validation text.
+    /// without dropout; nil when there is no validation text or the evaluation was interrupted.
     public func validationLoss() -> Double? {
         guard var sequencer = validationSequencer else { return nil }
         let network = evaluationNetwork
@@ -205,6 +209,7 @@ public final class Trainer: @unchecked Sendable {
         var total = 0.0
         var unused = RandomGenerator(seed: 0)
         for _ in 0..<sequencer.batchesPerEpoch {
+            if isInterrupted() { return nil }
             inputs.withUnsafeMutableBufferPointer { i in
                 targets.withUnsafeMutableBufferPointer { o in
                     sequencer.fill(inputs: i.baseAddress!, targets: o.baseAddress!)
