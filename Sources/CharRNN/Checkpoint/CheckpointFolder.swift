@@ -16,10 +16,6 @@ public final class CheckpointFolder {
         if let reason = FileSystem.createFolders(path) {
             throw .fileSystem(path: path, operation: "create the checkpoint folder", reason: reason)
         }
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
-            throw .fileSystem(path: path, operation: "use it as the checkpoint folder", reason: "not a folder")
-        }
     }
 
     public var latestPath: String { (path as NSString).appendingPathComponent("latest.h5") }

@@ -11,6 +11,11 @@ enum FileSystem {
             partial += "/" + component
             if mkdir(partial, 0o755) != 0 && errno != EEXIST { return String(cString: strerror(errno)) }
         }
+        // EEXIST also means a file of that name.
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
+            return String(cString: strerror(ENOTDIR))
+        }
         return nil
     }
 
