@@ -97,7 +97,7 @@ def encode(path, codepoints, unit):
 def line(label, nats, count):
     mean = nats / count if count else float("nan")
     return (f"{label}: {mean:.6f} nats/char, {mean / math.log(2):.6f} bits/char, "
-            f"perplexity {math.exp(mean):.4f} over {count:,} characters")
+            f"perplexity {math.exp(mean):.4f} over {count:,} predicted characters")
 
 
 def main():

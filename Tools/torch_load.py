@@ -59,7 +59,7 @@ def main():
     n = ids.shape[1] - 1
     mean = nats / n
     print(f"{sys.argv[2]}: {mean:.6f} nats/char, {mean / math.log(2):.6f} bits/char, "
-          f"perplexity {math.exp(mean):.4f} over {n:,} characters")
+          f"perplexity {math.exp(mean):.4f} over {n:,} predicted characters")
 
 
 if __name__ == "__main__":

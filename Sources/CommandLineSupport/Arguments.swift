@@ -32,7 +32,7 @@ public struct DataArguments: ParsableArguments {
 
     @Option(
         parsing: .upToNextOption,
-        help: "Training text: files and folders (a folder means every file below it, in path order). A resumed run defaults to the checkpoint's.")
+        help: "Training text: files and folders (a folder means every file below it, in path order; a file given twice is read twice, which repeats a short text). A resumed run defaults to the checkpoint's.")
     public var data: [String] = []
 
     @Option(

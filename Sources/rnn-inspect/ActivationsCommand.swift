@@ -22,6 +22,7 @@ struct ActivationsCommand: ParsableCommand {
         commandName: "activations",
         abstract: "Run a text through the model and show what individual hidden units do: an HTML page colouring each character by a unit's state, and the units most correlated with a feature of the text.",
         discussion: """
+            Give --html FILE (the page), --top N (the table), or both. \
             The text runs from a zero state, one character at a time; after each character the \
             chosen layer's state is read. The page shows the text once per unit, each character's \
             background blue for positive and red for negative values (the cell state through \

@@ -295,7 +295,7 @@ struct PlayCommand: ParsableCommand {
     }
 
     static func format(_ s: Scorer.Score, label: String) -> String {
-        String(format: "%@: %.6f nats/char, %.6f bits/char, perplexity %.4f over %@ characters",
+        String(format: "%@: %.6f nats/char, %.6f bits/char, perplexity %.4f over %@ predicted characters",
                label, s.meanNats, s.bitsPerCharacter, s.perplexity, Console.grouped(s.predictions))
     }
 }

@@ -123,6 +123,7 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if resume != nil && initFrom != nil { throw ValidationError("--resume and --init-from exclude each other") }
+        if !data.valData.isEmpty && data.valFraction != nil { throw ValidationError("--val-fraction and --val-data exclude each other") }
         if data.data.isEmpty && resume == nil { throw ValidationError("give the training text with --data PATH...") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if printEvery < 1 { throw ValidationError("--print-every must be at least 1") }
@@ -434,7 +435,8 @@ struct TrainCommand: ParsableCommand {
         guard !existing.isEmpty, !continuesInPlace(folderPath), !overwrite else { return }
         try CheckpointFolder.checkNotHeld(folderPath)
         let latest = (folderPath as NSString).appendingPathComponent("latest.h5")
-        let files = existing.count == 1 ? "1 checkpoint" : "\(existing.count) checkpoints"
+        let numbered = existing.filter { $0.contains("-iter") }.count
+        let files = numbered == 1 ? "1 numbered checkpoint" : "\(numbered) numbered checkpoints"
         let continuation = FileManager.default.fileExists(atPath: latest) ? "continue it with --resume \(latest), " : ""
         throw ConfigurationError(
             "\(folderPath): the folder holds another run's checkpoints (\(files)); \(continuation)choose another --checkpoint-dir, or add --overwrite to delete them and start over")

@@ -66,6 +66,9 @@ struct TrainProgramTests {
         let usage = try Programs.run("rnn-train", ["--data", short.path, "--cell", "transformer"])
         #expect(usage.status == 64)
         #expect(usage.errors.contains("--cell"))
+        let both = try Programs.run("rnn-train", ["--data", short.path, "--val-data", short.path, "--val-fraction", "0.3"])
+        #expect(both.status == 64)
+        #expect(both.errors.contains("--val-fraction and --val-data exclude each other"))
     }
 }
 
