@@ -52,6 +52,20 @@ public final class ProgressDisplay {
         }
     }
 
+    /// For long operations with no natural points to report at (scoring, activations): the live
+    /// line on a terminal, elsewhere a plain line every `periodSeconds` (10, or the environment's
+    /// RNN_PROGRESS_SECONDS), so that logs show the work going on.
+    public func updatePeriodically(_ line: String) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        if lastPeriodicLine == 0 { lastPeriodicLine = now }
+        let due = Double(now - lastPeriodicLine) / 1e9 >= Self.periodSeconds
+        if due { lastPeriodicLine = now }
+        update(ProgressLine(line), due: due)
+    }
+
+    private var lastPeriodicLine: UInt64 = 0
+    static let periodSeconds = ProcessInfo.processInfo.environment["RNN_PROGRESS_SECONDS"].flatMap(Double.init) ?? 10
+
     /// A line that stays: printed above the live line (which is drawn again after it).
     public func message(_ text: String) {
         switch mode {

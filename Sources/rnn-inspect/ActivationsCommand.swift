@@ -104,7 +104,7 @@ struct ActivationsCommand: ParsableCommand {
             func progress(_ pass: String) -> (Int) -> Void {
                 { done in
                     let fraction = Double(done) / Double(max(1, probeText.tokens.count))
-                    display.update("\(pass) \(ProgressDisplay.bar(fraction)) \(Int(fraction * 100))%  \(Console.grouped(done)) characters", due: false)
+                    display.updatePeriodically("\(pass) \(ProgressDisplay.bar(fraction)) \(Int(fraction * 100))%  \(Console.grouped(done)) characters")
                 }
             }
             let activity = probe.activity(probeText.tokens, feature: featureValues, progress: progress("reading the units"))

@@ -259,9 +259,8 @@ struct PlayCommand: ParsableCommand {
             let total = tokens.count - 1
             let result = scorer.score(tokens) { done in
                 let fraction = Double(done) / Double(total)
-                display.update(
-                    "scoring \(file) \(ProgressDisplay.bar(fraction)) \(Int(fraction * 100))%  \(Console.grouped(done)) of \(Console.grouped(total)) characters",
-                    due: false)
+                display.updatePeriodically(
+                    "scoring \(file) \(ProgressDisplay.bar(fraction)) \(Int(fraction * 100))%  \(Console.grouped(done)) of \(Console.grouped(total)) characters")
             }
             display.finish()
             overall = overall + result

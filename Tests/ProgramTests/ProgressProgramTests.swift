@@ -44,6 +44,21 @@ struct ProgressProgramTests {
         let progress = result.output.split(separator: "\n").filter { $0.hasPrefix("iter ") }
         #expect(progress.map { $0.split(separator: " ")[1] } == ["1/40", "10/40", "20/40", "30/40", "40/40"])
         #expect(!result.output.contains("\r") && !result.output.contains("\u{1B}"), "no terminal control characters in a pipe")
+
+        // Scoring and activations off a terminal: plain lines every RNN_PROGRESS_SECONDS (10 by
+        // default, too long for these texts to show one; 0 here shows every update).
+        let checkpoint = folder.appendingPathComponent("latest.h5").path
+        let quiet = try Programs.run("rnn-play", [checkpoint, "--score", Programs.fixture("multilingual.txt")])
+        #expect(quiet.status == 0 && quiet.errors.isEmpty, "\(quiet.errors)")
+        let scored = try Programs.run("rnn-play", [checkpoint, "--score", Programs.fixture("multilingual.txt")], environment: ["RNN_PROGRESS_SECONDS": "0"])
+        #expect(scored.status == 0)
+        let lines = scored.errors.split(separator: "\n")
+        #expect(!lines.isEmpty && lines.allSatisfy { $0.hasPrefix("scoring ") && $0.contains(" characters") }, "\(scored.errors)")
+        #expect(!scored.errors.contains("\r") && !scored.errors.contains("\u{1B}"))
+        let probed = try Programs.run("rnn-inspect", ["activations", checkpoint, "--file", Programs.fixture("multilingual.txt"), "--top", "2", "--feature", "line-position"],
+                                      environment: ["RNN_PROGRESS_SECONDS": "0"])
+        #expect(probed.status == 0, "\(probed.errors)")
+        #expect(probed.errors.split(separator: "\n").contains { $0.contains("%") && $0.contains(" characters") }, "\(probed.errors)")
     }
 
     @Test func aLiveLineOnATerminal() throws {
