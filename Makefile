@@ -5,7 +5,7 @@ SWIFT_RELEASE = swift build -c release
 BIN = .build/release
 PREFIX ?= /usr/local
 
-.PHONY: deps build test demo bench install install-files uninstall clean
+.PHONY: deps build test demo bench install install-files uninstall clean usage
 
 deps:
 	@bash Tools/install-deps.sh
@@ -28,6 +28,10 @@ demo: build
 
 bench: build
 	@bash Tools/bench.sh
+
+# docs/usage.md, the command-line reference, from the programs' --help (a test checks it is current).
+usage: build
+	@bash Tools/usage.sh > docs/usage.md
 
 # The three programs into $(PREFIX)/bin, with bash, zsh and fish completions.
 PROGRAMS = rnn-train rnn-play rnn-inspect

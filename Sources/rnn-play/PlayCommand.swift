@@ -82,8 +82,8 @@ struct PlayCommand: ParsableCommand {
     @Flag(help: "With --score: print the scores as JSON.")
     var json = false
 
-    @Option(help: "Threads for generation and scoring (small models use one whatever this says).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads for generation and scoring (small models use one whatever this says). (default: the number of cores)")
+    var threads: Int?
 
     var sampleLength: Int { length ?? 500 }
     var echoesPrime: Bool { echoPrime ?? true }
@@ -102,7 +102,7 @@ struct PlayCommand: ParsableCommand {
         if let numSamples, numSamples < 1 || numSamples > 4096 { throw ValidationError("--num-samples must be between 1 and 4096") }
         if let beamWidth, beamWidth < 1 || beamWidth > 4096 { throw ValidationError("--beam-width must be between 1 and 4096") }
         if prime != nil && primeFile != nil { throw ValidationError("give --prime or --prime-file, not both") }
-        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if json && score.isEmpty { throw ValidationError("--json goes with --score") }
         if !score.isEmpty {
             let unused = Self.given([
@@ -136,7 +136,7 @@ struct PlayCommand: ParsableCommand {
     func run() throws {
         try Console.failingCleanly("rnn-play") {
             do {
-                BLASThreads.set(threads)
+                BLASThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
                 let model = try Checkpoint.read(from: checkpoint).makeModel()
                 if !score.isEmpty {
                     try scoreFiles(model)

@@ -118,14 +118,14 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Temperature of the samples printed during training.")
     var sampleTemperature = 0.8
 
-    @Option(help: "Threads for the matrix products (results are reproducible for a given thread count).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads for the matrix products (results are reproducible for a given thread count). (default: the number of cores)")
+    var threads: Int?
 
     func validate() throws {
         if resume != nil && initFrom != nil { throw ValidationError("--resume and --init-from exclude each other") }
         if !data.valData.isEmpty && data.valFraction != nil { throw ValidationError("--val-fraction and --val-data exclude each other") }
         if data.data.isEmpty && resume == nil { throw ValidationError("give the training text with --data PATH...") }
-        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if printEvery < 1 { throw ValidationError("--print-every must be at least 1") }
         if keep < 0 { throw ValidationError("--keep must not be negative") }
         if let every = checkpointEvery, every < 1 { throw ValidationError("--checkpoint-every must be at least 1") }
@@ -289,7 +289,7 @@ struct TrainCommand: ParsableCommand {
     // MARK: Training
 
     func train() throws {
-        BLASThreads.set(threads)
+        BLASThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
         Interrupts.install()
         let display = ProgressDisplay(quiet: quiet)
         let folderPath = checkpointDir ?? resume.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? "checkpoints"

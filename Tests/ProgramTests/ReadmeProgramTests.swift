@@ -32,3 +32,14 @@ struct DemoProgramTests {
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("best.h5").path))
     }
 }
+
+/// docs/usage.md is every program's --help as it is now (Tools/usage.sh writes it).
+struct UsageReferenceTests {
+    @Test func theCommandLineReferenceIsCurrent() throws {
+        let generated = try Programs.run("/bin/bash", [Programs.repository.appendingPathComponent("Tools/usage.sh").path, Programs.binaries.path])
+        #expect(generated.status == 0, "\(generated.errors)")
+        let stored = try String(contentsOf: Programs.repository.appendingPathComponent("docs/usage.md"), encoding: .utf8)
+        #expect(generated.output.contains("## rnn-inspect activations") && generated.output.contains("--embedding-size"))
+        #expect(stored == generated.output, "docs/usage.md is out of date: run `make usage` (bash Tools/usage.sh > docs/usage.md)")
+    }
+}
