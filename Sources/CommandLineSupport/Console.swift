@@ -76,7 +76,7 @@ public enum Console {
         } catch let error as ValidationError {
             throw error
         } catch {
-            Console.error(program, outputFailure ?? String(describing: error))
+            Console.error(program, String(describing: error))
             throw ExitCode.failure
         }
         if let outputFailure {

@@ -9,7 +9,9 @@ public enum Interrupts {
     static let count = Atomic<Int>(0)
 
     public static func install() {
-        _ = unfinishedSavePath  // initialised here, not first in the handler
+        // Initialised here, not first in the handler.
+        _ = unfinishedSavePath
+        _ = count.load(ordering: .relaxed)
         let handler: @convention(c) (Int32) -> Void = { _ in
             let seen = Interrupts.count.add(1, ordering: .relaxed).newValue
             if seen >= 2 {

@@ -292,7 +292,7 @@ struct TrainCommand: ParsableCommand {
         BLASThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
         Interrupts.install()
         let display = ProgressDisplay(quiet: quiet)
-        let folderPath = checkpointDir ?? resume.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? "checkpoints"
+        let folderPath = checkpointDir ?? resume.map(Self.folder(of:)) ?? "checkpoints"
         try checkFolderIsFree(folderPath)
         try checkLogIsFree()
         let trainer: Trainer
@@ -316,7 +316,13 @@ struct TrainCommand: ParsableCommand {
         } else if let initFrom {
             display.message("fine-tuning the weights of \(initFrom)")
         }
-        if trainer.progress.iteration >= trainer.totalIterations {
+        // A validation that was due at the resumed iteration but cut short by Ctrl-C is made up
+        // first, so that the history (and best.h5) are those of a run that never stopped.
+        let p = trainer.progress
+        let validationOwed = resume != nil && trainer.hasValidation && p.iteration > 0
+            && ((trainer.options.evalEvery > 0 && p.iteration % trainer.options.evalEvery == 0) || p.iteration == trainer.totalIterations)
+            && p.history.validationSteps.last != Int64(p.iteration)
+        if trainer.progress.iteration >= trainer.totalIterations && !validationOwed {
             display.message("nothing to train: the run is at iteration \(trainer.progress.iteration) and its plan ends at \(trainer.totalIterations); raise --epochs or --max-iterations")
             return
         }
@@ -370,6 +376,14 @@ struct TrainCommand: ParsableCommand {
             trainer: trainer, printEvery: printEvery, display: display,
             deadline: timeLimit > 0 ? started.addingTimeInterval(timeLimit * 60) : nil)
         var saveError: Error?
+        if validationOwed, let validation = trainer.recordValidation() {
+            progress.handle(.validation(validation))
+            log { (w) throws(TensorBoardError) in try w.log(validation) }
+            lastValidation = validation.loss
+            lastValidationIteration = validation.iteration
+            newBest = validation.isBest
+            lastSaved = -1  // the history changed: save even if nothing else does
+        }
         var timeUp = false
         let outcome = try trainer.run { event in
             progress.handle(event)
@@ -421,11 +435,15 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
+    /// The folder a checkpoint really lives in (through a symbolic link to it, too).
+    static func folder(of checkpoint: String) -> String {
+        URL(fileURLWithPath: checkpoint).resolvingSymlinksInPath().deletingLastPathComponent().resolvingSymlinksInPath().path
+    }
+
     /// A resumed run that saves into its checkpoint's own folder.
     func continuesInPlace(_ folderPath: String) -> Bool {
         guard let resume else { return false }
-        let own = URL(fileURLWithPath: resume).deletingLastPathComponent().resolvingSymlinksInPath().path
-        return own == URL(fileURLWithPath: folderPath).resolvingSymlinksInPath().path
+        return Self.folder(of: resume) == URL(fileURLWithPath: folderPath).resolvingSymlinksInPath().path
     }
 
     /// One folder, one run: a new run must not prune another's numbered checkpoints or replace
@@ -435,7 +453,7 @@ struct TrainCommand: ParsableCommand {
         guard !existing.isEmpty, !continuesInPlace(folderPath), !overwrite else { return }
         try CheckpointFolder.checkNotHeld(folderPath)
         let latest = (folderPath as NSString).appendingPathComponent("latest.h5")
-        let numbered = existing.filter { $0.contains("-iter") }.count
+        let numbered = existing.filter { ($0 as NSString).lastPathComponent.contains("-iter") }.count
         let files = numbered == 1 ? "1 numbered checkpoint" : "\(numbered) numbered checkpoints"
         let continuation = FileManager.default.fileExists(atPath: latest) ? "continue it with --resume \(latest), " : ""
         throw ConfigurationError(

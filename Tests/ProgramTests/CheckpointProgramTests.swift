@@ -153,6 +153,12 @@ struct CheckpointProgramTests {
             "--init-from", run.appendingPathComponent("latest.h5").path, "--data", Self.corpus, "--checkpoint-dir", run.path,
         ])
         #expect(fineTuning.status == 1 && fineTuning.errors.contains("the folder holds another run's checkpoints"), "\(fineTuning.errors)")
+        // Resuming through a symbolic link to the checkpoint continues in the run's own folder.
+        let link = folder.appendingPathComponent("model.h5").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: run.appendingPathComponent("latest.h5").path)
+        let throughLink = try Programs.run("rnn-train", ["--resume", link, "--max-iterations", "12", "--sample-every", "0", "--threads", "1"])
+        #expect(throughLink.status == 0, "\(throughLink.errors)")
+        #expect(try Checkpoint.read(from: run.appendingPathComponent("latest.h5").path).training?.progress.iteration == 12)
         let overwritten = try Programs.run("rnn-train", Self.trainArguments(cell: "gru", folder: run) + ["--max-iterations", "4", "--overwrite"])
         #expect(overwritten.status == 0, "\(overwritten.errors)")
         let after = try names()

@@ -156,6 +156,13 @@ struct HardeningProgramTests {
         Self.expectOneLineFailure(trained, "rnn-train: error: standard output: cannot write: Bad file descriptor", "rnn-train")
         let latest = ck.appendingPathComponent("latest.h5").path
         #expect(try Checkpoint.read(from: latest).training?.progress.iteration == 3, "training went on and saved")
+        // A real error after the output failed is the one reported.
+        let diverged = try unwritable("rnn-train", [
+            "--data", Programs.fixture("fizzbuzz.txt"), "--layers", "1", "--hidden-size", "8", "--batch-size", "4", "--seq-length", "16",
+            "--optimizer", "sgd", "--learning-rate", "1e30", "--grad-clip", "0", "--max-iterations", "20", "--threads", "1",
+            "--checkpoint-dir", folder.appendingPathComponent("diverged").path,
+        ])
+        Self.expectOneLineFailure(diverged, "training diverged at iteration", "divergence with unwritable output")
         for arguments in [[latest], [latest, "--tensors", "--json"], ["verify", latest]] {
             Self.expectOneLineFailure(try unwritable("rnn-inspect", arguments), "rnn-inspect: error: standard output: cannot write: Bad file descriptor", "\(arguments)")
         }
