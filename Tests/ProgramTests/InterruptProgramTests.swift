@@ -45,6 +45,14 @@ struct InterruptProgramTests {
         Issue.record("\(text) never appeared: \((try? String(contentsOf: run.output, encoding: .utf8)) ?? "")")
     }
 
+    /// The fixture repeated: a validation text whose pass takes seconds.
+    static func longText(in folder: URL, copies: Int) throws -> URL {
+        let long = folder.appendingPathComponent("long.txt")
+        try String(repeating: try String(contentsOfFile: Programs.fixture("multilingual.txt"), encoding: .utf8), count: copies)
+            .write(to: long, atomically: true, encoding: .utf8)
+        return long
+    }
+
     static func sound(_ folder: URL) throws -> [String] {
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
         #expect(!names.contains { $0.hasPrefix(Checkpoint.temporaryPrefix) }, "a temporary file was left: \(names)")
@@ -87,9 +95,7 @@ struct InterruptProgramTests {
     @Test func aSignalDuringALongValidationStopsPromptly() throws {
         let folder = try Programs.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let long = folder.appendingPathComponent("long.txt")
-        try String(repeating: try String(contentsOfFile: Programs.fixture("multilingual.txt"), encoding: .utf8), count: 2000)
-            .write(to: long, atomically: true, encoding: .utf8)
+        let long = try Self.longText(in: folder, copies: 2000)
         let ck = folder.appendingPathComponent("ck")
         let run = try Self.start([
             "--data", Programs.fixture("multilingual.txt"), "--val-data", long.path, "--layers", "2", "--hidden-size", "128",
@@ -112,9 +118,7 @@ struct InterruptProgramTests {
     @Test func anEvaluationCutShortIsMadeUpOnResume() throws {
         let folder = try Programs.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let long = folder.appendingPathComponent("long.txt")
-        try String(repeating: try String(contentsOfFile: Programs.fixture("multilingual.txt"), encoding: .utf8), count: 1000)
-            .write(to: long, atomically: true, encoding: .utf8)
+        let long = try Self.longText(in: folder, copies: 1000)
         let ck = folder.appendingPathComponent("ck")
         let run = try Self.start([
             "--data", Programs.fixture("multilingual.txt"), "--val-data", long.path, "--layers", "1", "--hidden-size", "64",
