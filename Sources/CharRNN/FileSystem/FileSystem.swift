@@ -4,12 +4,12 @@ import Foundation
 /// left on device", "Not a directory") rather than Foundation's "The operation could not be
 /// completed".
 enum FileSystem {
-    /// `mkdir -p`; returns the reason when a folder cannot be created.
+    /// `mkdir -p` (modes as the umask allows, like the shell's); returns the reason when a folder cannot be created.
     static func createFolders(_ path: String) -> String? {
         var partial = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             partial += "/" + component
-            if mkdir(partial, 0o755) != 0 && errno != EEXIST { return String(cString: strerror(errno)) }
+            if mkdir(partial, 0o777) != 0 && errno != EEXIST { return String(cString: strerror(errno)) }
         }
         // EEXIST also means a file of that name.
         var isFolder: ObjCBool = false
@@ -25,7 +25,7 @@ enum FileSystem {
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
         guard fd >= 0 else { return String(cString: strerror(errno)) }
         var failure: Int32? = nil
         data.withUnsafeBytes { bytes in
