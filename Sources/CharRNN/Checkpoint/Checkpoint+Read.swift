@@ -185,18 +185,7 @@ struct CheckpointReader {
     /// our own.
     func checkDataset(_ group: HDF5Group, _ name: String, _ element: Element, shape: [Int]) throws(CheckpointError) {
         let where_ = group.child(name)
-        guard group.hasLink(name) else { throw invalid(where_, "missing") }
-        let info: HDF5DatasetInfo
-        do {
-            guard try group.objectKind(name) == .dataset else { throw invalid(where_, "is not a dataset") }
-            info = try group.datasetInfo(name)
-        } catch let error as HDF5Error {
-            throw .hdf5(error)
-        } catch let error as CheckpointError {
-            throw error
-        } catch {
-            throw invalid(where_, "\(error)")
-        }
+        let info = try datasetInfo(group, name)
         if info.variableLength || info.typeClass != element.typeClass || info.typeSize != element.size
             || !info.littleEndian || info.signed != element.signed || info.standardType != element.standard
         {
@@ -259,13 +248,12 @@ struct CheckpointReader {
         }
     }
 
-    /// The length of a 1-D dataset (for the history, whose length is not in /config).
-    func length(_ group: HDF5Group, _ name: String, limit: Int) throws(CheckpointError) -> Int {
+    /// What libhdf5 says of a dataset that must exist and be a dataset.
+    func datasetInfo(_ group: HDF5Group, _ name: String) throws(CheckpointError) -> HDF5DatasetInfo {
         guard group.hasLink(name) else { throw invalid(group.child(name), "missing") }
-        let info: HDF5DatasetInfo
         do {
             guard try group.objectKind(name) == .dataset else { throw invalid(group.child(name), "is not a dataset") }
-            info = try group.datasetInfo(name)
+            return try group.datasetInfo(name)
         } catch let error as HDF5Error {
             throw .hdf5(error)
         } catch let error as CheckpointError {
@@ -273,6 +261,11 @@ struct CheckpointReader {
         } catch {
             throw invalid(group.child(name), "\(error)")
         }
+    }
+
+    /// The length of a 1-D dataset (for the history, whose length is not in /config).
+    func length(_ group: HDF5Group, _ name: String, limit: Int) throws(CheckpointError) -> Int {
+        let info = try datasetInfo(group, name)
         guard info.shape.count == 1, info.shape[0] <= limit, info.fixedSimpleSpace else {
             throw invalid(group.child(name), "has shape \(info.shape) where a list of at most \(limit) values is expected")
         }
