@@ -22,8 +22,12 @@ let package = Package(
             name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"])]),
 
+        // Our own AVX-512 kernels (matrix product, optimizer loops), chosen at run time when the
+        // CPU has AVX-512; C because Swift cannot compile one function for another instruction set.
+        .target(name: "CKernels"),
+
         // The model core: cells, sequencer, optimizers, training loop, sampling, checkpoints.
-        .target(name: "CharRNN", dependencies: ["COpenBLAS", "CHDF5"]),
+        .target(name: "CharRNN", dependencies: ["COpenBLAS", "CHDF5", "CKernels"]),
 
         // Option groups and output helpers shared by the three programs.
         .target(
@@ -40,7 +44,7 @@ let package = Package(
             dependencies: ["CharRNN", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/rnn-bench"),
 
-        .testTarget(name: "CharRNNTests", dependencies: ["CharRNN"]),
+        .testTarget(name: "CharRNNTests", dependencies: ["CharRNN", "CKernels"]),
         .testTarget(name: "CommandLineSupportTests", dependencies: ["CommandLineSupport"]),
         // End-to-end tests run the built programs (listed so that they are built first).
         .testTarget(name: "ProgramTests", dependencies: ["CharRNN", "rnn-train", "rnn-play", "rnn-inspect"]),

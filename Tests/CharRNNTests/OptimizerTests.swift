@@ -14,8 +14,9 @@ struct OptimizerTests {
         OptimizerSettings(kind: .adam, learningRate: 0.01, beta1: 0.8, beta2: 0.99, epsilon: 1e-6),
     ]
 
-    @Test(arguments: variants)
-    func stepsMatchReference(_ settings: OptimizerSettings) throws {
+    /// Both code paths: the portable loops and, where the CPU has AVX-512, its kernels.
+    @Test(arguments: variants, VectorKernels.available ? [false, true] : [false])
+    func stepsMatchReference(_ settings: OptimizerSettings, vectorKernels: Bool) throws {
         let n = 12, steps = 4
         var random = RandomGenerator(seed: 3)
         let initial = (0..<n).map { _ in Float(random.uniformDouble() * 2 - 1) }
@@ -23,7 +24,7 @@ struct OptimizerTests {
 
         let parameters = Buffer<Float>(count: n), g = Buffer<Float>(count: n)
         for i in 0..<n { parameters.base[i] = initial[i] }
-        let optimizer = Optimizer<Float>(settings: settings, parameterCount: n)
+        let optimizer = Optimizer<Float>(settings: settings, parameterCount: n, vectorKernels: vectorKernels)
         var ours: [[Float]] = []
         for step in gradients {
             for i in 0..<n { g.base[i] = step[i] }

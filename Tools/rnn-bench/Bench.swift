@@ -74,7 +74,7 @@ struct Bench: ParsableCommand {
         print(String(format: "sample: %d chars = %.0f chars/s at batch 1%@", sampleLength, sampleRate,
                      sampleBatch > 0 ? String(format: ", %.0f chars/s at batch %d", batchedRate, sampleBatch) : ""))
         let result: [String: Any] = [
-            "system": "swift-char-rnn", "cell": cell, "layers": layers, "hidden": hidden, "batch": batch,
+            "system": "swift-char-rnn", "kernels": VectorKernels.name, "cell": cell, "layers": layers, "hidden": hidden, "batch": batch,
             "seq": seq, "threads": threads, "steps": steps, "train_s": trainSeconds, "train_cps": trainRate,
             "sample_cps": sampleRate, "sample_batch_cps": batchedRate, "loss": loss, "vocab": config.vocabSize,
         ]

@@ -15,11 +15,11 @@ enum GRUCell {
         for b in 0..<batch {
             let x = inputGates + b * gateStride, hh = recurrentGates + b * gateStride
             let h0 = previous + b * stateStride, out = next + b * stateStride
-            for j in 0..<(2 * h) { x[j] = S.logistic(x[j] + biasIH[j] + hh[j] + biasHH[j]) }
+            for j in 0..<(2 * h) { x[j] = x[j] + biasIH[j] + hh[j] + biasHH[j] }
+            S.logistic(x, count: 2 * h)
             for j in (2 * h)..<(3 * h) { hh[j] = hh[j] + biasHH[j] }
-            for j in 0..<h {
-                x[2 * h + j] = S.hyperbolicTangent(x[2 * h + j] + biasIH[2 * h + j] + x[j] * hh[2 * h + j])
-            }
+            for j in 0..<h { x[2 * h + j] = x[2 * h + j] + biasIH[2 * h + j] + x[j] * hh[2 * h + j] }
+            S.hyperbolicTangent(x + 2 * h, into: x + 2 * h, count: h)
             for j in 0..<h {
                 let z = x[h + j]
                 out[j] = (1 - z) * x[2 * h + j] + z * h0[j]

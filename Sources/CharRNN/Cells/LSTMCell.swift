@@ -16,11 +16,12 @@ enum LSTMCell {
             let z = gates + b * gateStride
             let c0 = previousCell + b * stateStride, c1 = nextCell + b * stateStride
             let tc = tanhCell + b * stateStride, out = next + b * stateStride
-            for j in 0..<(2 * h) { z[j] = S.logistic(z[j] + bias[j]) }
-            for j in (2 * h)..<(3 * h) { z[j] = S.hyperbolicTangent(z[j] + bias[j]) }
-            for j in (3 * h)..<(4 * h) { z[j] = S.logistic(z[j] + bias[j]) }
+            for j in 0..<(4 * h) { z[j] = z[j] + bias[j] }
+            S.logistic(z, count: 2 * h)
+            S.hyperbolicTangent(z + 2 * h, into: z + 2 * h, count: h)
+            S.logistic(z + 3 * h, count: h)
             for j in 0..<h { c1[j] = z[h + j] * c0[j] + z[j] * z[2 * h + j] }
-            for j in 0..<h { tc[j] = S.hyperbolicTangent(c1[j]) }
+            S.hyperbolicTangent(c1, into: tc, count: h)
             for j in 0..<h { out[j] = z[3 * h + j] * tc[j] }
         }
     }

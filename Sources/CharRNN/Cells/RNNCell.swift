@@ -11,7 +11,8 @@ enum RNNCell {
     ) {
         for b in 0..<batch {
             let z = gates + b * gateStride, out = next + b * stateStride
-            for j in 0..<h { out[j] = S.hyperbolicTangent(z[j] + bias[j]) }
+            for j in 0..<h { out[j] = z[j] + bias[j] }
+            S.hyperbolicTangent(out, into: out, count: h)
         }
     }
 

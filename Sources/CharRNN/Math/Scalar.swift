@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 import Foundation
 
@@ -19,6 +20,11 @@ where Self.RawSignificand: FixedWidthInteger {
         trans: Bool, m: Int, n: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
         x: UnsafePointer<Self>, incx: Int, beta: Self, y: UnsafeMutablePointer<Self>, incy: Int)
 
+    /// x[j] = logistic(x[j]) and y[j] = tanh(x[j]) (x may be y) for j < count: the gate loops'
+    /// activations, on the AVX-512 kernels for Float where they are enabled (the same bits).
+    static func logistic(_ x: UnsafeMutablePointer<Self>, count: Int)
+    static func hyperbolicTangent(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)
+
     static func exponential(_ x: Self) -> Self
     static func logarithm(_ x: Self) -> Self
     static func hyperbolicTangent(_ x: Self) -> Self
@@ -26,12 +32,15 @@ where Self.RawSignificand: FixedWidthInteger {
 }
 
 extension Float: ModelScalar {
-    @inlinable
     public static func blasGemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        if VectorKernels.enabled {
+            ck_sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return
+        }
         cblas_sgemm(
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
@@ -45,6 +54,16 @@ extension Float: ModelScalar {
         cblas_sgemv(
             CblasRowMajor, trans ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a,
             Int32(lda), x, Int32(incx), beta, y, Int32(incy))
+    }
+
+    public static func logistic(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        if VectorKernels.enabled { return ck_logistic(count, x) }
+        for j in 0..<count { x[j] = FastMath.sigmoid(x[j]) }
+    }
+
+    public static func hyperbolicTangent(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        if VectorKernels.enabled { return ck_tanh(count, x, y) }
+        for j in 0..<count { y[j] = FastMath.tanh(x[j]) }
     }
 
     @inlinable @inline(__always)
@@ -77,6 +96,14 @@ extension Double: ModelScalar {
         cblas_dgemv(
             CblasRowMajor, trans ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a,
             Int32(lda), x, Int32(incx), beta, y, Int32(incy))
+    }
+
+    public static func logistic(_ x: UnsafeMutablePointer<Double>, count: Int) {
+        for j in 0..<count { x[j] = logistic(x[j]) }
+    }
+
+    public static func hyperbolicTangent(_ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, count: Int) {
+        for j in 0..<count { y[j] = hyperbolicTangent(x[j]) }
     }
 
     // Double precision is for gradient checks: exact libm functions, speed does not matter.

@@ -1,3 +1,5 @@
+import CKernels
+
 public enum ClipMode: String, CaseIterable, Codable, Sendable {
     /// Scale all gradients together so that their global 2-norm is at most the threshold
     /// (PyTorch's `clip_grad_norm_`).
@@ -11,7 +13,32 @@ public enum ClipMode: String, CaseIterable, Codable, Sendable {
 @discardableResult
 func clipGradients<S: ModelScalar>(_ gradients: Buffer<S>, mode: ClipMode, threshold: Double) -> Double {
     let g = gradients.base, n = gradients.count
-    // Eight partial sums in double precision: independent chains the compiler can vectorise.
+    let norm = sumOfSquares(g, count: n).squareRoot()
+    guard threshold > 0 else { return norm }
+    switch mode {
+    case .norm:
+        // PyTorch: coefficient max_norm / (total_norm + 1e-6), clamped to at most 1.
+        let coefficient = threshold / (norm + 1e-6)
+        if coefficient < 1 {
+            let c = S(coefficient)
+            for i in 0..<n { g[i] *= c }
+        }
+    case .value:
+        let high = S(threshold), low = -S(threshold)
+        for i in 0..<n { g[i] = g[i] < low ? low : (g[i] > high ? high : g[i]) }
+    }
+    return norm
+}
+
+/// The sum of squares in double precision, in eight partial sums (element i in sum i % 8, the
+/// tail in sum 0): independent chains the compiler can vectorise, and the grouping of the
+/// AVX-512 kernel, which gives the same bits.
+func sumOfSquares<S: ModelScalar>(
+    _ g: UnsafeMutablePointer<S>, count n: Int, vectorKernels: Bool = VectorKernels.enabled
+) -> Double {
+    if S.self == Float.self, vectorKernels {
+        return ck_sum_of_squares(n, UnsafeRawPointer(g).assumingMemoryBound(to: Float.self))
+    }
     var partial = [Double](repeating: 0, count: 8)
     var i = 0
     partial.withUnsafeMutableBufferPointer { s in
@@ -28,21 +55,7 @@ func clipGradients<S: ModelScalar>(_ gradients: Buffer<S>, mode: ClipMode, thres
             i += 1
         }
     }
-    let norm = partial.reduce(0, +).squareRoot()
-    guard threshold > 0 else { return norm }
-    switch mode {
-    case .norm:
-        // PyTorch: coefficient max_norm / (total_norm + 1e-6), clamped to at most 1.
-        let coefficient = threshold / (norm + 1e-6)
-        if coefficient < 1 {
-            let c = S(coefficient)
-            for i in 0..<n { g[i] *= c }
-        }
-    case .value:
-        let high = S(threshold), low = -S(threshold)
-        for i in 0..<n { g[i] = g[i] < low ? low : (g[i] > high ? high : g[i]) }
-    }
-    return norm
+    return partial.reduce(0, +)
 }
 
 /// char-rnn's schedule: the learning rate is multiplied by `decay` at the end of every epoch

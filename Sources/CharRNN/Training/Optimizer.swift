@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 public enum OptimizerKind: String, CaseIterable, Codable, Sendable {
@@ -76,9 +77,13 @@ final class Optimizer<S: ModelScalar> {
     /// One flat buffer per slot, laid out like the parameters.
     let slots: [(name: String, buffer: Buffer<S>)]
 
-    init(settings: OptimizerSettings, parameterCount: Int) {
+    /// Float Adam steps run on the AVX-512 kernel (the same operations, so the same bits).
+    let vectorKernels: Bool
+
+    init(settings: OptimizerSettings, parameterCount: Int, vectorKernels: Bool = VectorKernels.enabled) {
         self.settings = settings
         slots = settings.slotNames.map { ($0, Buffer<S>(count: parameterCount)) }
+        self.vectorKernels = vectorKernels && S.self == Float.self
     }
 
     func slot(_ name: String) -> Buffer<S>? { slots.first { $0.name == name }?.buffer }
@@ -123,6 +128,15 @@ final class Optimizer<S: ModelScalar> {
             let correction2Root = S(biasCorrection2.squareRoot())
             let weight = S(1 - settings.beta1), beta2 = S(settings.beta2)
             let oneMinusBeta2 = S(1 - settings.beta2), eps = S(settings.epsilon)
+            if vectorKernels {  // the same operations, 16 at a time
+                func float(_ x: S) -> Float { Float(x) }
+                func floats(_ p: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<Float> {
+                    UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
+                }
+                ck_adam(n, floats(p), floats(g), floats(m), floats(v), float(weight), float(beta2),
+                        float(oneMinusBeta2), float(stepSize), float(correction2Root), float(eps))
+                return
+            }
             for i in 0..<n {
                 m[i] = m[i] + weight * (g[i] - m[i])  // lerp with weight 1 - beta1 < 0.5
                 v[i] = v[i] * beta2 + oneMinusBeta2 * g[i] * g[i]

@@ -1,0 +1,33 @@
+#ifndef CKERNELS_H
+#define CKERNELS_H
+/* Hand-written float kernels for CPUs with AVX-512, compiled for that instruction set only
+ * inside this target (function attributes), so the package still builds for baseline x86-64 and
+ * runs anywhere: callers ask ck_avx512_available() once and use BLAS otherwise. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* True when the CPU (and the operating system) supports AVX-512F. False on other architectures. */
+bool ck_avx512_available(void);
+
+/* C = alpha * op(A) * op(B) + beta * C for row-major float matrices, like cblas_sgemm with
+ * CblasRowMajor; op(A) is m x k, op(B) k x n. With beta == 0, C is not read. Requires
+ * ck_avx512_available(); single-threaded. */
+void ck_sgemm(bool transA, bool transB, long m, long n, long k, float alpha,
+              const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
+
+/* PyTorch's Adam step over n elements, with the same operations in the same order as the
+ * portable loop in Optimizer.swift, so both give the same bits. */
+void ck_adam(long n, float *param, const float *grad, float *expAvg, float *expAvgSq,
+             float weight, float beta2, float oneMinusBeta2, float stepSize, float correction2Root,
+             float eps);
+
+/* Sum of squares of n floats, accumulated in double precision. */
+double ck_sum_of_squares(long n, const float *x);
+
+/* x[i] = 1 / (1 + exp(-x[i])) in place, and y[i] = tanh(x[i]) (x may be y): FastMath.swift's
+ * functions with the same bits. */
+void ck_logistic(long n, float *x);
+void ck_tanh(long n, const float *x, float *y);
+
+#endif
