@@ -103,35 +103,33 @@ static void AVX512 packB(bool transB, const float *b, long ldb, long k0, long j0
     }
 }
 
-/* C[0..<mr][0..<nr] (=|+=) alpha * sum_k a(r, k) * panel[k][.], a(r, k) = a[r * rowStep + k * kStep].
- * `first`: the first K block, which applies beta; later blocks add. */
-static inline void AVX512 kernel(long kc, const float *a, long rowStep, long kStep, const float *panel,
-                                 float *c, long ldc, long mr, long nr, float alpha, float beta, bool first) {
+/* C[0..<mr][0..<nr] (=|+=) alpha * sum_k a(r, k) * panel[k][.], a(r, k) = a[r * rowStep + k * kStep],
+ * using the first nv of the panel's four vectors (nr <= 16 nv: narrow edges skip the padding).
+ * `first`: the first K block, which applies beta; later blocks add. Inlined with a constant nv. */
+static inline __attribute__((always_inline)) void AVX512 kernel(
+    int nv, long kc, const float *a, long rowStep, long kStep, const float *panel, float *c, long ldc,
+    long mr, long nr, float alpha, float beta, bool first) {
     __m512 sum[MR][NR / 16];
     for (int r = 0; r < MR; r++)
-        for (int v = 0; v < NR / 16; v++) sum[r][v] = _mm512_setzero_ps();
+        for (int v = 0; v < nv; v++) sum[r][v] = _mm512_setzero_ps();
     long offset[MR];
     for (int r = 0; r < MR; r++) offset[r] = (r < mr ? r : 0) * rowStep;  /* missing rows repeat row 0 */
     for (long kk = 0; kk < kc; kk++) {
         const float *row = panel + kk * NR;
-        __m512 b0 = _mm512_load_ps(row), b1 = _mm512_load_ps(row + 16);
-        __m512 b2 = _mm512_load_ps(row + 32), b3 = _mm512_load_ps(row + 48);
+        __m512 bv[NR / 16];
+        for (int v = 0; v < nv; v++) bv[v] = _mm512_load_ps(row + 16 * v);
         const float *column = a + kk * kStep;
         for (int r = 0; r < MR; r++) {
             __m512 x = _mm512_set1_ps(column[offset[r]]);
-            sum[r][0] = _mm512_fmadd_ps(x, b0, sum[r][0]);
-            sum[r][1] = _mm512_fmadd_ps(x, b1, sum[r][1]);
-            sum[r][2] = _mm512_fmadd_ps(x, b2, sum[r][2]);
-            sum[r][3] = _mm512_fmadd_ps(x, b3, sum[r][3]);
+            for (int v = 0; v < nv; v++) sum[r][v] = _mm512_fmadd_ps(x, bv[v], sum[r][v]);
         }
     }
     __m512 alphas = _mm512_set1_ps(alpha), betas = _mm512_set1_ps(beta);
     for (int r = 0; r < MR; r++) {
         if (r >= mr) break;
         float *out = c + r * ldc;
-        for (int v = 0; v < NR / 16; v++) {
+        for (int v = 0; v < nv; v++) {
             __mmask16 mask = lanes(nr - 16 * v);
-            if (!mask) break;
             __m512 value = alpha == 1 ? sum[r][v] : _mm512_mul_ps(alphas, sum[r][v]);
             if (!first) {
                 value = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, out + 16 * v), value);
@@ -166,9 +164,16 @@ void AVX512 ck_sgemm(bool transA, bool transB, long m, long n, long k, float alp
                     const float *panel = panels + (jr / NR) * kc * NR;
                     for (long ir = 0; ir < mc; ir += MR) {
                         long i = i0 + ir;
-                        kernel(kc, a + i * rowStep + k0 * kStep, rowStep, kStep, panel,
-                               c + i * ldc + j0 + jr, ldc, min_long(MR, mc - ir), min_long(NR, nc - jr),
-                               alpha, beta, k0 == 0);
+                        const float *aBlock = a + i * rowStep + k0 * kStep;
+                        float *cBlock = c + i * ldc + j0 + jr;
+                        long mr = min_long(MR, mc - ir), nr = min_long(NR, nc - jr);
+                        bool first = k0 == 0;
+                        switch ((nr + 15) / 16) {
+                        case 4: kernel(4, kc, aBlock, rowStep, kStep, panel, cBlock, ldc, mr, nr, alpha, beta, first); break;
+                        case 3: kernel(3, kc, aBlock, rowStep, kStep, panel, cBlock, ldc, mr, nr, alpha, beta, first); break;
+                        case 2: kernel(2, kc, aBlock, rowStep, kStep, panel, cBlock, ldc, mr, nr, alpha, beta, first); break;
+                        default: kernel(1, kc, aBlock, rowStep, kStep, panel, cBlock, ldc, mr, nr, alpha, beta, first); break;
+                        }
                     }
                 }
             }
@@ -268,6 +273,38 @@ void AVX512 ck_tanh(long n, const float *x, float *y) {
     }
 }
 
+void AVX512 ck_exp(long n, const float *x, float *y) {
+    for (long i = 0; i < n; i += 16) {
+        __mmask16 mask = lanes(n - i);
+        _mm512_mask_storeu_ps(y + i, mask, vexp(_mm512_maskz_loadu_ps(mask, x + i)));
+    }
+}
+
+/* LSTMCell.backward for one batch row, the three Swift loops fused: the same products in the
+ * same order. Gates and their gradients are i, f, g, o blocks of h; dc is updated in place. */
+void AVX512 ck_lstm_backward_row(long h, const float *dhOut, const float *dhCarried, float *dc,
+                                 const float *gates, const float *previousCell, const float *tanhCell,
+                                 float *gateGradients) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    for (long j = 0; j < h; j += 16) {
+        __mmask16 mask = lanes(h - j);
+        #define LOAD(p) _mm512_maskz_loadu_ps(mask, (p) + j)
+        __m512 i = LOAD(gates), f = LOAD(gates + h), g = LOAD(gates + 2 * h), o = LOAD(gates + 3 * h);
+        __m512 dh = _mm512_add_ps(LOAD(dhOut), LOAD(dhCarried)), t = LOAD(tanhCell), c = LOAD(dc);
+        c = _mm512_add_ps(c, _mm512_mul_ps(_mm512_mul_ps(dh, o), _mm512_sub_ps(one, _mm512_mul_ps(t, t))));
+        __m512 dOut = _mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(dh, t), o), _mm512_sub_ps(one, o));
+        __m512 dI = _mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(c, g), i), _mm512_sub_ps(one, i));
+        __m512 dG = _mm512_mul_ps(_mm512_mul_ps(c, i), _mm512_sub_ps(one, _mm512_mul_ps(g, g)));
+        __m512 dF = _mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(c, LOAD(previousCell)), f), _mm512_sub_ps(one, f));
+        #undef LOAD
+        _mm512_mask_storeu_ps(dc + j, mask, _mm512_mul_ps(c, f));
+        _mm512_mask_storeu_ps(gateGradients + j, mask, dI);
+        _mm512_mask_storeu_ps(gateGradients + h + j, mask, dF);
+        _mm512_mask_storeu_ps(gateGradients + 2 * h + j, mask, dG);
+        _mm512_mask_storeu_ps(gateGradients + 3 * h + j, mask, dOut);
+    }
+}
+
 #else  /* not x86-64: never available, the callers use their portable code */
 
 bool ck_avx512_available(void) { return false; }
@@ -278,5 +315,8 @@ void ck_adam(long n, float *param, const float *grad, float *expAvg, float *expA
 double ck_sum_of_squares(long n, const float *x) { abort(); }
 void ck_logistic(long n, float *x) { abort(); }
 void ck_tanh(long n, const float *x, float *y) { abort(); }
+void ck_exp(long n, const float *x, float *y) { abort(); }
+void ck_lstm_backward_row(long h, const float *dhOut, const float *dhCarried, float *dc, const float *gates,
+                          const float *previousCell, const float *tanhCell, float *gateGradients) { abort(); }
 
 #endif

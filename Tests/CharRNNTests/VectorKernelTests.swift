@@ -90,7 +90,7 @@ struct VectorKernelTests {
 }
 
 extension VectorKernelTests {
-    /// The gate activations on 16 lanes give FastMath's bits: across the range, at the branch
+    /// The gate activations and the softmax's exponential on 16 lanes give FastMath's bits: across the range, at the branch
     /// points (|x| = 0.625, the clamps at -87 and 88) and for zeros and infinities; NaN stays NaN.
     @Test func activationsGiveFastMathsBits() {
         var random = RandomGenerator(seed: 8)
@@ -99,19 +99,48 @@ extension VectorKernelTests {
         for scale in [0.01, 1, 10, 100] {
             inputs += (0..<4000).map { _ in Float((random.uniformDouble() * 2 - 1) * scale) }
         }
-        var logistic = inputs, tanh = [Float](repeating: 0, count: inputs.count)
+        var logistic = inputs, tanh = [Float](repeating: 0, count: inputs.count), exp = tanh
         ck_logistic(logistic.count, &logistic)
         ck_tanh(inputs.count, inputs, &tanh)
+        ck_exp(inputs.count, inputs, &exp)
         var differing: [Float] = []
         // NaN in, NaN out (its sign bit may differ, as SSE and AVX-512 pass NaN operands on differently).
         func same(_ a: Float, _ b: Float) -> Bool { a.bitPattern == b.bitPattern || a.isNaN && b.isNaN }
         for (j, x) in inputs.enumerated() {
-            if !same(logistic[j], FastMath.sigmoid(x)) || !same(tanh[j], FastMath.tanh(x)) {
+            if !same(logistic[j], FastMath.sigmoid(x)) || !same(tanh[j], FastMath.tanh(x)) || !same(exp[j], FastMath.exp(x)) {
                 differing.append(x)
             }
         }
         #expect(differing.isEmpty, "\(differing.count) inputs differ, first \(differing.prefix(5))")
         #expect(tanh[0] == 0 && logistic[0] == 0.5 && tanh[14].isNaN && logistic[14].isNaN)
+    }
+}
+
+extension VectorKernelTests {
+    /// The fused LSTM backward row gives the three Swift loops' bits, for widths around 16.
+    @Test func lstmBackwardGivesThePortableLoopsBits() {
+        var random = RandomGenerator(seed: 21)
+        for h in [1, 15, 16, 17, 40] {
+            let batch = 3, stateStride = h + 2, gateStride = 4 * h + 3
+            func values(_ count: Int, _ range: ClosedRange<Double>) -> [Float] {
+                (0..<count).map { _ in Float(range.lowerBound + random.uniformDouble() * (range.upperBound - range.lowerBound)) }
+            }
+            let outputGradient = values(batch * stateStride, -1...1), carried = values(batch * stateStride, -1...1)
+            let gates = values(batch * gateStride, 0...1), previousCell = values(batch * stateStride, -2...2)
+            let tanhCell = values(batch * stateStride, -1...1), cellStart = values(batch * stateStride, -1...1)
+            var results: [[Float]] = []
+            for vectorKernels in [false, true] {
+                var cell = cellStart, gateGradients = [Float](repeating: 0, count: batch * gateStride)
+                LSTMCell.backward(
+                    outputGradient: outputGradient, hiddenGradient: carried, cellGradient: &cell, gates: gates,
+                    previousCell: previousCell, tanhCell: tanhCell, gateGradients: &gateGradients, batch: batch,
+                    hidden: h, stateStride: stateStride, gateStride: gateStride, vectorKernels: vectorKernels)
+                results.append(cell + gateGradients)
+            }
+            let differing = zip(results[0], results[1]).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(differing == 0, "h = \(h): \(differing) of \(results[0].count) values differ")
+            #expect(results[0] != cellStart + [Float](repeating: 0, count: batch * gateStride), "h = \(h): nothing computed")
+        }
     }
 }
 

@@ -25,9 +25,16 @@ void ck_adam(long n, float *param, const float *grad, float *expAvg, float *expA
 /* Sum of squares of n floats, accumulated in double precision. */
 double ck_sum_of_squares(long n, const float *x);
 
-/* x[i] = 1 / (1 + exp(-x[i])) in place, and y[i] = tanh(x[i]) (x may be y): FastMath.swift's
- * functions with the same bits. */
+/* x[i] = 1 / (1 + exp(-x[i])) in place, y[i] = tanh(x[i]) and y[i] = exp(x[i]) (x may be y):
+ * FastMath.swift's functions with the same bits. */
 void ck_logistic(long n, float *x);
 void ck_tanh(long n, const float *x, float *y);
+void ck_exp(long n, const float *x, float *y);
+
+/* LSTMCell.backward for one batch row (its three loops fused, the same bits): gates and
+ * gateGradients are i, f, g, o blocks of h; dc holds the carried cell gradient and is updated. */
+void ck_lstm_backward_row(long h, const float *dhOut, const float *dhCarried, float *dc,
+                          const float *gates, const float *previousCell, const float *tanhCell,
+                          float *gateGradients);
 
 #endif

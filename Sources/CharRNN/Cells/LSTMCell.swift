@@ -1,3 +1,5 @@
+import CKernels
+
 /// The LSTM cell with PyTorch's gate order i, f, g, o:
 /// i, f, o = sigmoid(.), g = tanh(.), c' = f*c + i*g, h' = o*tanh(c').
 enum LSTMCell {
@@ -34,8 +36,25 @@ enum LSTMCell {
         outputGradient: UnsafePointer<S>, hiddenGradient: UnsafePointer<S>,
         cellGradient: UnsafeMutablePointer<S>, gates: UnsafePointer<S>,
         previousCell: UnsafePointer<S>, tanhCell: UnsafePointer<S>,
-        gateGradients: UnsafeMutablePointer<S>, batch: Int, hidden h: Int, stateStride: Int, gateStride: Int
+        gateGradients: UnsafeMutablePointer<S>, batch: Int, hidden h: Int, stateStride: Int, gateStride: Int,
+        vectorKernels: Bool = VectorKernels.enabled
     ) {
+        if S.self == Float.self, vectorKernels {  // the same loops fused, 16 lanes wide
+            func float(_ p: UnsafePointer<S>) -> UnsafePointer<Float> {
+                UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
+            }
+            func float(_ p: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<Float> {
+                UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
+            }
+            for b in 0..<batch {
+                let row = b * stateStride
+                ck_lstm_backward_row(
+                    h, float(outputGradient + row), float(hiddenGradient + row), float(cellGradient + row),
+                    float(gates + b * gateStride), float(previousCell + row), float(tanhCell + row),
+                    float(gateGradients + b * gateStride))
+            }
+            return
+        }
         // Short passes over few pointers, so that each vectorises (as in forward).
         for b in 0..<batch {
             let gi = gates + b * gateStride, gf = gi + h, gg = gf + h, go = gg + h

@@ -71,6 +71,10 @@ final class RecurrentLayer<S: ModelScalar> {
     /// same layout for its gradient.
     private var lookup = Buffer<S>(count: 0)
     private var lookupGradient = Buffer<S>(count: 0)
+    /// One-hot input only: the distinct tokens of the current batch, the only rows of `lookup`
+    /// and `lookupGradient` a pass reads (a batch of 25 characters uses few of the vocabulary).
+    private var usedTokens: [Int] = []
+    private var tokenUsed: [Bool] = []
     /// Part-major scratch for the weight and bias gradients before they go back in PyTorch's order.
     private var weightGradient: Buffer<S>  // [G*H, H]
     private var inputWeightGradient: Buffer<S>  // [G*H, in] (dense input)
@@ -98,6 +102,8 @@ final class RecurrentLayer<S: ModelScalar> {
         if oneHotInput {
             lookup = Buffer(count: inputSize * gateWidth)
             lookupGradient = Buffer(count: inputSize * gateWidth)
+            usedTokens.reserveCapacity(inputSize)
+            tokenUsed = [Bool](repeating: false, count: inputSize)
         }
         split(into: 1)
     }
@@ -160,11 +166,23 @@ final class RecurrentLayer<S: ModelScalar> {
             if oneHotInput {
                 for k in 0..<block.count {
                     let row = sourceIH + (block.original + k) * inputSize
-                    for token in 0..<inputSize { lookup.base[token * g + block.permuted + k] = row[token] }
+                    for token in usedTokens { lookup.base[token * g + block.permuted + k] = row[token] }
                 }
             } else {
                 (weightIH.base + block.permuted * inputSize).update(
                     from: sourceIH + block.original * inputSize, count: block.count * inputSize)
+            }
+        }
+    }
+
+    private func findUsedTokens(_ tokens: UnsafePointer<Int32>, count: Int) {
+        for token in usedTokens { tokenUsed[token] = false }
+        usedTokens.removeAll(keepingCapacity: true)
+        for n in 0..<count {
+            let token = Int(tokens[n])
+            if !tokenUsed[token] {
+                tokenUsed[token] = true
+                usedTokens.append(token)
             }
         }
     }
@@ -180,6 +198,7 @@ final class RecurrentLayer<S: ModelScalar> {
         let b = batch, h = hiddenSize, g = gateWidth, rowsAll = steps * batch
         hidden.base.update(from: initialH, count: b * h)
         if cell == .lstm, let initialC { cellState.base.update(from: initialC, count: b * h) }
+        if oneHotInput, let tokens { findUsedTokens(tokens, count: rowsAll) }
         arrangeWeights(parameters)
 
         // The input projection of all T steps at once.
@@ -281,7 +300,7 @@ final class RecurrentLayer<S: ModelScalar> {
         addBlocks(biasGradient.base, rowLength: 1, into: gradients + biasHHOffset)
         if oneHotInput {
             guard let tokens else { preconditionFailure("one-hot layer needs tokens") }
-            lookupGradient.zero()
+            for token in usedTokens { (lookupGradient.base + token * g).update(repeating: 0, count: g) }
             for n in 0..<rowsAll {
                 let source = allGateGradients.row(n)
                 let target = lookupGradient.base + Int(tokens[n]) * g
@@ -291,7 +310,7 @@ final class RecurrentLayer<S: ModelScalar> {
             for block in blocks {
                 for k in 0..<block.count {
                     let row = weightGradient + (block.original + k) * inputSize
-                    for token in 0..<inputSize { row[token] += lookupGradient.base[token * g + block.permuted + k] }
+                    for token in usedTokens { row[token] += lookupGradient.base[token * g + block.permuted + k] }
                 }
             }
         } else {

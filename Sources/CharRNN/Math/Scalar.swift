@@ -20,10 +20,11 @@ where Self.RawSignificand: FixedWidthInteger {
         trans: Bool, m: Int, n: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
         x: UnsafePointer<Self>, incx: Int, beta: Self, y: UnsafeMutablePointer<Self>, incy: Int)
 
-    /// x[j] = logistic(x[j]) and y[j] = tanh(x[j]) (x may be y) for j < count: the gate loops'
-    /// activations, on the AVX-512 kernels for Float where they are enabled (the same bits).
+    /// x[j] = logistic(x[j]), y[j] = tanh(x[j]) and y[j] = e^x[j] (x may be y) for j < count: the
+    /// gate loops' activations and the softmax's exponentials, on the AVX-512 kernels for Float where they are enabled (the same bits).
     static func logistic(_ x: UnsafeMutablePointer<Self>, count: Int)
     static func hyperbolicTangent(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)
+    static func exponential(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)
 
     static func exponential(_ x: Self) -> Self
     static func logarithm(_ x: Self) -> Self
@@ -66,6 +67,11 @@ extension Float: ModelScalar {
         for j in 0..<count { y[j] = FastMath.tanh(x[j]) }
     }
 
+    public static func exponential(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        if VectorKernels.enabled { return ck_exp(count, x, y) }
+        for j in 0..<count { y[j] = FastMath.exp(x[j]) }
+    }
+
     @inlinable @inline(__always)
     public static func exponential(_ x: Float) -> Float { FastMath.exp(x) }
     @inlinable @inline(__always)
@@ -104,6 +110,10 @@ extension Double: ModelScalar {
 
     public static func hyperbolicTangent(_ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, count: Int) {
         for j in 0..<count { y[j] = hyperbolicTangent(x[j]) }
+    }
+
+    public static func exponential(_ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, count: Int) {
+        for j in 0..<count { y[j] = exponential(x[j]) }
     }
 
     // Double precision is for gradient checks: exact libm functions, speed does not matter.

@@ -169,11 +169,10 @@ final class Network<S: ModelScalar> {
                 z[j] += bias[j]
                 maximum = Swift.max(maximum, z[j])
             }
+            for j in 0..<v { p[j] = z[j] - maximum }
+            S.exponential(p, into: p, count: v)
             var sum: S = 0
-            for j in 0..<v {
-                p[j] = S.exponential(z[j] - maximum)
-                sum += p[j]
-            }
+            for j in 0..<v { sum += p[j] }
             let inverse = 1 / sum
             for j in 0..<v { p[j] *= inverse }
             let target = Int(targetIDs[n])
