@@ -181,6 +181,52 @@ void AVX512 ck_sgemm(bool transA, bool transB, long m, long n, long k, float alp
     }
 }
 
+/* y = alpha * op(A) x + beta * y for a row-major m x n A (op(A) = A^T when trans), unit strides.
+ * Plain: eight rows at a time, each a 16-lane dot product summed at the end. Transposed: 64
+ * columns at a time, adding x[i] times row i. With beta == 0, y is not read. */
+void AVX512 ck_sgemv(bool trans, long m, long n, float alpha, const float *a, long lda, const float *x,
+                     float beta, float *y) {
+    if (!trans) {
+        for (long i0 = 0; i0 < m; i0 += 8) {
+            long rows = min_long(8, m - i0);
+            __m512 sum[8];
+            for (int r = 0; r < 8; r++) sum[r] = _mm512_setzero_ps();
+            const float *row[8];
+            for (int r = 0; r < 8; r++) row[r] = a + (i0 + (r < rows ? r : 0)) * lda;
+            for (long j = 0; j < n; j += 16) {
+                __mmask16 mask = lanes(n - j);
+                __m512 xv = _mm512_maskz_loadu_ps(mask, x + j);
+                for (int r = 0; r < 8; r++)
+                    sum[r] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, row[r] + j), xv, sum[r]);
+            }
+            for (int r = 0; r < rows; r++) {
+                float value = alpha * _mm512_reduce_add_ps(sum[r]);
+                y[i0 + r] = beta == 0 ? value : value + beta * y[i0 + r];
+            }
+        }
+    } else {
+        for (long j0 = 0; j0 < n; j0 += 64) {
+            __m512 sum[4];
+            for (int v = 0; v < 4; v++) sum[v] = _mm512_setzero_ps();
+            __mmask16 mask[4];
+            for (int v = 0; v < 4; v++) mask[v] = lanes(n - j0 - 16 * v);
+            for (long i = 0; i < m; i++) {
+                __m512 xi = _mm512_set1_ps(x[i]);
+                const float *row = a + i * lda + j0;
+                for (int v = 0; v < 4; v++)
+                    sum[v] = _mm512_fmadd_ps(xi, _mm512_maskz_loadu_ps(mask[v], row + 16 * v), sum[v]);
+            }
+            for (int v = 0; v < 4; v++) {
+                if (!mask[v]) break;
+                __m512 value = _mm512_mul_ps(_mm512_set1_ps(alpha), sum[v]);
+                if (beta != 0)
+                    value = _mm512_add_ps(value, _mm512_mul_ps(_mm512_set1_ps(beta), _mm512_maskz_loadu_ps(mask[v], y + j0 + 16 * v)));
+                _mm512_mask_storeu_ps(y + j0 + 16 * v, mask[v], value);
+            }
+        }
+    }
+}
+
 void AVX512 ck_adam(long n, float *param, const float *grad, float *expAvg, float *expAvgSq,
                     float weight, float beta2, float oneMinusBeta2, float stepSize, float correction2Root,
                     float eps) {
@@ -310,6 +356,8 @@ void AVX512 ck_lstm_backward_row(long h, const float *dhOut, const float *dhCarr
 bool ck_avx512_available(void) { return false; }
 void ck_sgemm(bool transA, bool transB, long m, long n, long k, float alpha, const float *a, long lda,
               const float *b, long ldb, float beta, float *c, long ldc) { abort(); }
+void ck_sgemv(bool trans, long m, long n, float alpha, const float *a, long lda, const float *x, float beta,
+              float *y) { abort(); }
 void ck_adam(long n, float *param, const float *grad, float *expAvg, float *expAvgSq, float weight,
              float beta2, float oneMinusBeta2, float stepSize, float correction2Root, float eps) { abort(); }
 double ck_sum_of_squares(long n, const float *x) { abort(); }

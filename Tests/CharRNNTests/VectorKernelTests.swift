@@ -51,6 +51,33 @@ struct VectorKernelTests {
         #expect(gapsTouched == 0, "elements between the rows of C were written")
     }
 
+    /// Matrix-vector products (batch-1 steps and generation), both orientations, against a
+    /// double-precision loop; beta 0 must not read y.
+    @Test func matrixVectorProductsEqualADoublePrecisionLoop() {
+        var random = RandomGenerator(seed: 12)
+        var worst = 0.0
+        for (m, n) in [(1, 1), (7, 9), (8, 16), (9, 17), (77, 100), (130, 257), (512, 2048)] {
+            for trans in [false, true] {
+                for beta: Float in [0, 1, 0.5] {
+                    let lda = n + 3
+                    let a = (0..<m * lda).map { _ in Float(random.uniformDouble() * 2 - 1) }
+                    let x = (0..<(trans ? m : n)).map { _ in Float(random.uniformDouble() * 2 - 1) }
+                    let start = (0..<(trans ? n : m)).map { _ in beta == 0 ? Float.nan : Float(random.uniformDouble()) }
+                    var y = start
+                    ck_sgemv(trans, m, n, 0.5, a, lda, x, beta, &y)
+                    for i in 0..<y.count {
+                        var sum = 0.0
+                        for p in 0..<x.count { sum += Double(trans ? a[p * lda + i] : a[i * lda + p]) * Double(x[p]) }
+                        let expected = 0.5 * sum + (beta == 0 ? 0 : Double(beta) * Double(start[i]))
+                        worst = max(worst, abs(Double(y[i]) - expected) / Double(x.count).squareRoot())
+                    }
+                }
+            }
+        }
+        print("ck_sgemv: worst error / sqrt(k) \(worst)")
+        #expect(worst < 2e-6)
+    }
+
     @Test func adamGivesThePortableLoopsBits() {
         for n in [1, 15, 16, 17, 100, 25_400] {
             var random = RandomGenerator(seed: UInt64(n))

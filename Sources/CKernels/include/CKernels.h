@@ -16,6 +16,11 @@ bool ck_avx512_available(void);
 void ck_sgemm(bool transA, bool transB, long m, long n, long k, float alpha,
               const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
 
+/* y = alpha * op(A) x + beta * y for a row-major m x n A, like cblas_sgemv with CblasRowMajor and
+ * unit increments. With beta == 0, y is not read. Requires ck_avx512_available(). */
+void ck_sgemv(bool trans, long m, long n, float alpha, const float *a, long lda, const float *x,
+              float beta, float *y);
+
 /* PyTorch's Adam step over n elements, with the same operations in the same order as the
  * portable loop in Optimizer.swift, so both give the same bits. */
 void ck_adam(long n, float *param, const float *grad, float *expAvg, float *expAvgSq,

@@ -47,11 +47,14 @@ extension Float: ModelScalar {
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    @inlinable
     public static func blasGemv(
         trans: Bool, m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
         x: UnsafePointer<Float>, incx: Int, beta: Float, y: UnsafeMutablePointer<Float>, incy: Int
     ) {
+        if VectorKernels.enabled, incx == 1, incy == 1 {
+            ck_sgemv(trans, m, n, alpha, a, lda, x, beta, y)
+            return
+        }
         cblas_sgemv(
             CblasRowMajor, trans ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a,
             Int32(lda), x, Int32(incx), beta, y, Int32(incy))
