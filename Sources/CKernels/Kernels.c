@@ -107,25 +107,25 @@ static void AVX512 packB(bool transB, const float *b, long ldb, long k0, long j0
  * using the first nv of the panel's four vectors (nr <= 16 nv: narrow edges skip the padding).
  * `first`: the first K block, which applies beta; later blocks add. Inlined with a constant nv. */
 static inline __attribute__((always_inline)) void AVX512 kernel(
-    int nv, long kc, const float *a, long rowStep, long kStep, const float *panel, float *c, long ldc,
+    int rows, int nv, long kc, const float *a, long rowStep, long kStep, const float *panel, float *c, long ldc,
     long mr, long nr, float alpha, float beta, bool first) {
     __m512 sum[MR][NR / 16];
-    for (int r = 0; r < MR; r++)
+    for (int r = 0; r < rows; r++)
         for (int v = 0; v < nv; v++) sum[r][v] = _mm512_setzero_ps();
     long offset[MR];
-    for (int r = 0; r < MR; r++) offset[r] = (r < mr ? r : 0) * rowStep;  /* missing rows repeat row 0 */
+    for (int r = 0; r < rows; r++) offset[r] = (r < mr ? r : 0) * rowStep;  /* missing rows repeat row 0 */
     for (long kk = 0; kk < kc; kk++) {
         const float *row = panel + kk * NR;
         __m512 bv[NR / 16];
         for (int v = 0; v < nv; v++) bv[v] = _mm512_load_ps(row + 16 * v);
         const float *column = a + kk * kStep;
-        for (int r = 0; r < MR; r++) {
+        for (int r = 0; r < rows; r++) {
             __m512 x = _mm512_set1_ps(column[offset[r]]);
             for (int v = 0; v < nv; v++) sum[r][v] = _mm512_fmadd_ps(x, bv[v], sum[r][v]);
         }
     }
     __m512 alphas = _mm512_set1_ps(alpha), betas = _mm512_set1_ps(beta);
-    for (int r = 0; r < MR; r++) {
+    for (int r = 0; r < rows; r++) {
         if (r >= mr) break;
         float *out = c + r * ldc;
         for (int v = 0; v < nv; v++) {
@@ -151,6 +151,11 @@ void AVX512 ck_sgemm(bool transA, bool transB, long m, long n, long k, float alp
         return;
     }
     long rowStep = transA ? 1 : lda, kStep = transA ? lda : 1;
+    /* Blocks of 5 rows where 6 would pad m by 5 % or more and 5 fit better (m = 50: 54 rows
+     * computed with 6, 50 with 5). */
+    long padded6 = (m + 5) / 6 * 6, padded5 = (m + 4) / 5 * 5;
+    int rows = padded5 < padded6 && (padded6 - m) * 20 >= m ? 5 : MR;
+    long mcMax = MC / rows * rows;
     float *panels = packingBuffer((size_t)KC * NC);
     if (!panels) abort();
     for (long k0 = 0; k0 < k; k0 += KC) {
@@ -158,22 +163,28 @@ void AVX512 ck_sgemm(bool transA, bool transB, long m, long n, long k, float alp
         for (long j0 = 0; j0 < n; j0 += NC) {
             long nc = min_long(NC, n - j0);
             packB(transB, b, ldb, k0, j0, kc, nc, panels);
-            for (long i0 = 0; i0 < m; i0 += MC) {
-                long mc = min_long(MC, m - i0);
+            for (long i0 = 0; i0 < m; i0 += mcMax) {
+                long mc = min_long(mcMax, m - i0);
                 for (long jr = 0; jr < nc; jr += NR) {
                     const float *panel = panels + (jr / NR) * kc * NR;
-                    for (long ir = 0; ir < mc; ir += MR) {
+                    for (long ir = 0; ir < mc; ir += rows) {
                         long i = i0 + ir;
                         const float *aBlock = a + i * rowStep + k0 * kStep;
                         float *cBlock = c + i * ldc + j0 + jr;
-                        long mr = min_long(MR, mc - ir), nr = min_long(NR, nc - jr);
+                        long mr = min_long(rows, mc - ir), nr = min_long(NR, nc - jr);
                         bool first = k0 == 0;
-                        switch ((nr + 15) / 16) {
-                        case 4: kernel(4, kc, aBlock, rowStep, kStep, panel, cBlock, ldc, mr, nr, alpha, beta, first); break;
-                        case 3: kernel(3, kc, aBlock, rowStep, kStep, panel, cBlock, ldc, mr, nr, alpha, beta, first); break;
-                        case 2: kernel(2, kc, aBlock, rowStep, kStep, panel, cBlock, ldc, mr, nr, alpha, beta, first); break;
-                        default: kernel(1, kc, aBlock, rowStep, kStep, panel, cBlock, ldc, mr, nr, alpha, beta, first); break;
+#define KERNEL(R, V) kernel(R, V, kc, aBlock, rowStep, kStep, panel, cBlock, ldc, mr, nr, alpha, beta, first)
+                        switch ((rows == 5 ? 10 : 0) + (nr + 15) / 16) {
+                        case 4: KERNEL(6, 4); break;
+                        case 3: KERNEL(6, 3); break;
+                        case 2: KERNEL(6, 2); break;
+                        case 1: KERNEL(6, 1); break;
+                        case 14: KERNEL(5, 4); break;
+                        case 13: KERNEL(5, 3); break;
+                        case 12: KERNEL(5, 2); break;
+                        default: KERNEL(5, 1); break;
                         }
+#undef KERNEL
                     }
                 }
             }
