@@ -337,6 +337,33 @@ void AVX512 ck_exp(long n, const float *x, float *y) {
     }
 }
 
+/* LSTMCell.forward for one batch row, its passes fused: z (i, f, g, o blocks of h) gets the bias
+ * added and is activated in place; then the new cell state, its tanh and the output. */
+void AVX512 ck_lstm_forward_row(long h, float *z, const float *bias, const float *previousCell,
+                                float *nextCell, float *tanhCell, float *next) {
+    const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
+    for (long j = 0; j < h; j += 16) {
+        __mmask16 mask = lanes(h - j);
+        #define LOAD(p) _mm512_maskz_loadu_ps(mask, (p) + j)
+        #define SIGMOID(x) _mm512_div_ps(one, _mm512_add_ps(one, vexp(_mm512_sub_ps(zero, (x)))))
+        __m512 i = SIGMOID(_mm512_add_ps(LOAD(z), LOAD(bias)));
+        __m512 f = SIGMOID(_mm512_add_ps(LOAD(z + h), LOAD(bias + h)));
+        __m512 g = vtanh(_mm512_add_ps(LOAD(z + 2 * h), LOAD(bias + 2 * h)));
+        __m512 o = SIGMOID(_mm512_add_ps(LOAD(z + 3 * h), LOAD(bias + 3 * h)));
+        __m512 c = _mm512_add_ps(_mm512_mul_ps(f, LOAD(previousCell)), _mm512_mul_ps(i, g));
+        #undef SIGMOID
+        #undef LOAD
+        __m512 t = vtanh(c);
+        _mm512_mask_storeu_ps(z + j, mask, i);
+        _mm512_mask_storeu_ps(z + h + j, mask, f);
+        _mm512_mask_storeu_ps(z + 2 * h + j, mask, g);
+        _mm512_mask_storeu_ps(z + 3 * h + j, mask, o);
+        _mm512_mask_storeu_ps(nextCell + j, mask, c);
+        _mm512_mask_storeu_ps(tanhCell + j, mask, t);
+        _mm512_mask_storeu_ps(next + j, mask, _mm512_mul_ps(o, t));
+    }
+}
+
 /* LSTMCell.backward for one batch row, the three Swift loops fused: the same products in the
  * same order. Gates and their gradients are i, f, g, o blocks of h; dc is updated in place. */
 void AVX512 ck_lstm_backward_row(long h, const float *dhOut, const float *dhCarried, float *dc,
@@ -375,6 +402,8 @@ double ck_sum_of_squares(long n, const float *x) { abort(); }
 void ck_logistic(long n, float *x) { abort(); }
 void ck_tanh(long n, const float *x, float *y) { abort(); }
 void ck_exp(long n, const float *x, float *y) { abort(); }
+void ck_lstm_forward_row(long h, float *z, const float *bias, const float *previousCell, float *nextCell,
+                         float *tanhCell, float *next) { abort(); }
 void ck_lstm_backward_row(long h, const float *dhOut, const float *dhCarried, float *dc, const float *gates,
                           const float *previousCell, const float *tanhCell, float *gateGradients) { abort(); }
 

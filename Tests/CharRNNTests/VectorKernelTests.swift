@@ -171,6 +171,45 @@ extension VectorKernelTests {
     }
 }
 
+extension VectorKernelTests {
+    /// The fused LSTM forward row gives the portable passes' bits, also with the cell state
+    /// updated in place (as generation does).
+    @Test(arguments: [false, true])
+    func lstmForwardGivesThePortableLoopsBits(inPlace: Bool) {
+        var random = RandomGenerator(seed: 22)
+        for h in [1, 15, 16, 17, 40] {
+            let batch = 3, stateStride = h + 2, gateStride = 4 * h + 3
+            func values(_ count: Int, _ scale: Double) -> [Float] {
+                (0..<count).map { _ in Float((random.uniformDouble() * 2 - 1) * scale) }
+            }
+            let gatesStart = values(batch * gateStride, 6), bias = values(4 * h, 1)
+            let previousCell = values(batch * stateStride, 2)
+            var results: [[Float]] = []
+            for vectorKernels in [false, true] {
+                var gates = gatesStart, cell = inPlace ? previousCell : [Float](repeating: 0, count: batch * stateStride)
+                var tanhCell = [Float](repeating: 0, count: batch * stateStride), next = tanhCell
+                if inPlace {
+                    cell.withUnsafeMutableBufferPointer { c in
+                        LSTMCell.forward(
+                            gates: &gates, bias: bias, previousCell: c.baseAddress!, nextCell: c.baseAddress!,
+                            tanhCell: &tanhCell, next: &next, batch: batch, hidden: h, stateStride: stateStride,
+                            gateStride: gateStride, vectorKernels: vectorKernels)
+                    }
+                } else {
+                    LSTMCell.forward(
+                        gates: &gates, bias: bias, previousCell: previousCell, nextCell: &cell, tanhCell: &tanhCell,
+                        next: &next, batch: batch, hidden: h, stateStride: stateStride, gateStride: gateStride,
+                        vectorKernels: vectorKernels)
+                }
+                results.append(gates + cell + tanhCell + next)
+            }
+            let differing = zip(results[0], results[1]).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(differing == 0, "h = \(h): \(differing) of \(results[0].count) values differ")
+            #expect(results[0].contains { $0 != 0 } && results[0] != results[0].map { _ in results[0][0] })
+        }
+    }
+}
+
 extension RandomGenerator {
     fileprivate mutating func below(_ count: Int) -> Int { Int(next() % UInt64(count)) }
 }

@@ -36,6 +36,12 @@ void ck_logistic(long n, float *x);
 void ck_tanh(long n, const float *x, float *y);
 void ck_exp(long n, const float *x, float *y);
 
+/* LSTMCell.forward for one batch row (its passes fused, the same bits): z holds the i, f, g, o
+ * pre-activations without bias, gets the activated gates; then c', tanh(c') and h'. nextCell may
+ * be previousCell (generation updates the state in place). */
+void ck_lstm_forward_row(long h, float *z, const float *bias, const float *previousCell,
+                         float *nextCell, float *tanhCell, float *next);
+
 /* LSTMCell.backward for one batch row (its three loops fused, the same bits): gates and
  * gateGradients are i, f, g, o blocks of h; dc holds the carried cell gradient and is updated. */
 void ck_lstm_backward_row(long h, const float *dhOut, const float *dhCarried, float *dc,

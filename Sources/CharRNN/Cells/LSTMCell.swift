@@ -10,8 +10,18 @@ enum LSTMCell {
     static func forward<S: ModelScalar>(
         gates: UnsafeMutablePointer<S>, bias: UnsafePointer<S>, previousCell: UnsafePointer<S>,
         nextCell: UnsafeMutablePointer<S>, tanhCell: UnsafeMutablePointer<S>,
-        next: UnsafeMutablePointer<S>, batch: Int, hidden h: Int, stateStride: Int, gateStride: Int
+        next: UnsafeMutablePointer<S>, batch: Int, hidden h: Int, stateStride: Int, gateStride: Int,
+        vectorKernels: Bool = VectorKernels.enabled
     ) {
+        if S.self == Float.self, vectorKernels {  // the same passes fused, 16 lanes wide
+            for b in 0..<batch {
+                let row = b * stateStride
+                ck_lstm_forward_row(
+                    h, float(gates + b * gateStride), float(bias), float(previousCell + row), float(nextCell + row),
+                    float(tanhCell + row), float(next + row))
+            }
+            return
+        }
         // Short passes over few pointers: each one vectorises (one long loop over eleven
         // pointers does not, as the compiler gives up on its aliasing checks).
         for b in 0..<batch {
@@ -40,12 +50,6 @@ enum LSTMCell {
         vectorKernels: Bool = VectorKernels.enabled
     ) {
         if S.self == Float.self, vectorKernels {  // the same loops fused, 16 lanes wide
-            func float(_ p: UnsafePointer<S>) -> UnsafePointer<Float> {
-                UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
-            }
-            func float(_ p: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<Float> {
-                UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
-            }
             for b in 0..<batch {
                 let row = b * stateStride
                 ck_lstm_backward_row(
@@ -79,4 +83,15 @@ enum LSTMCell {
             }
         }
     }
+}
+
+/// The same memory as Float, for the kernels (callers check `S.self == Float.self` first).
+@inline(__always)
+private func float<S: ModelScalar>(_ p: UnsafePointer<S>) -> UnsafePointer<Float> {
+    UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
+}
+
+@inline(__always)
+private func float<S: ModelScalar>(_ p: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<Float> {
+    UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
 }
