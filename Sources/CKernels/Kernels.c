@@ -1,14 +1,15 @@
-/* AVX-512 float kernels: a blocked matrix product and the optimizer's element loops.
+/* AVX-512 float kernels: a blocked matrix product, a matrix-vector product, and element loops
+ * (Adam, the gradient norm, activations, LSTM rows) that repeat the portable Swift loops'
+ * operations in the same order, so that they give the same bits.
  *
  * The product follows the usual Goto/BLIS scheme: op(B) is packed, KC rows by NR = 64 columns
- * at a time, into panels that stay in L1 while a 6 x 64 block of C is computed from six
+ * at a time, into panels that stay in L1 while a 6 x 64 (or 5 x 64) block of C is computed from
  * broadcast rows of op(A) (read in place: plain or transposed, A needs no copy). 24 of the 32
  * vector registers hold the block's sums. Edges are zero-padded in the panel and masked on store. */
 
 #include "CKernels.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -24,7 +25,8 @@ bool ck_avx512_available(void) {
 
 enum { MR = 6, NR = 64, KC = 256, NC = 512, MC = 192 };
 
-/* One packing buffer per thread, grown when a larger product comes (rarely: the shapes repeat). */
+/* One packing buffer per thread (KC x NC floats, 512 KB), allocated at its first product and kept:
+ * the threads that make products live as long as the process. */
 static _Thread_local float *packed;
 static _Thread_local size_t packedCount;
 

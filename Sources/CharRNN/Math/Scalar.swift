@@ -8,20 +8,21 @@ import Foundation
 public protocol ModelScalar: BinaryFloatingPoint, Sendable
 where Self.RawSignificand: FixedWidthInteger {
     /// C = alpha * op(A) * op(B) + beta * C on row-major matrices. The corresponding C function is
-    /// `cblas_sgemm` / `cblas_dgemm`.
+    /// `cblas_sgemm` / `cblas_dgemm` (Float: `ck_sgemm` where our AVX-512 kernels are enabled).
     static func blasGemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
         a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
 
     /// y = alpha * op(A) * x + beta * y on a row-major matrix. The corresponding C function is
-    /// `cblas_sgemv` / `cblas_dgemv`.
+    /// `cblas_sgemv` / `cblas_dgemv` (Float: `ck_sgemv` where our AVX-512 kernels are enabled).
     static func blasGemv(
         trans: Bool, m: Int, n: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
         x: UnsafePointer<Self>, incx: Int, beta: Self, y: UnsafeMutablePointer<Self>, incy: Int)
 
     /// x[j] = logistic(x[j]), y[j] = tanh(x[j]) and y[j] = e^x[j] (x may be y) for j < count: the
-    /// gate loops' activations and the softmax's exponentials, on the AVX-512 kernels for Float where they are enabled (the same bits).
+    /// gate loops' activations and the softmax's exponentials. Float uses the AVX-512 kernels
+    /// where they are enabled, which give the same bits.
     static func logistic(_ x: UnsafeMutablePointer<Self>, count: Int)
     static func hyperbolicTangent(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)
     static func exponential(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)

@@ -9,7 +9,7 @@ import Foundation
 /// `OPENBLAS_CORETYPE`). `CHARRNN_KERNELS=blas` in the environment turns ours off, to compare.
 /// Double precision (the gradient checks) always uses BLAS and the portable loops.
 public enum VectorKernels {
-    nonisolated(unsafe) public static var enabled: Bool =
+    public static let enabled: Bool =
         ck_avx512_available() && ProcessInfo.processInfo.environment["CHARRNN_KERNELS"] != "blas"
 
     /// What `enabled` would be without the environment's choice: whether this CPU can run them.
