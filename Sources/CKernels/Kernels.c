@@ -195,11 +195,13 @@ void AVX512 ck_sgemm(bool transA, bool transB, long m, long n, long k, float alp
 }
 
 /* y = alpha * op(A) x + beta * y for a row-major m x n A (op(A) = A^T when trans), unit strides.
- * Plain: eight rows at a time, each a 16-lane dot product summed at the end. Transposed: 64
+ * Plain: 16-lane dot products of 8 or 16 rows at a time. Transposed: 64
  * columns at a time, adding x[i] times row i. With beta == 0, y is not read. */
 void AVX512 ck_sgemv(bool trans, long m, long n, float alpha, const float *a, long lda, const float *x,
                      float beta, float *y) {
-    if (!trans) {
+    if (!trans && n > 256) {
+        /* Long rows: eight streams at a time (sixteen defeat the prefetchers on matrices that come
+         * from L3), each row's sums added up on its own. */
         for (long i0 = 0; i0 < m; i0 += 8) {
             long rows = min_long(8, m - i0);
             __m512 sum[8];
@@ -216,6 +218,33 @@ void AVX512 ck_sgemv(bool trans, long m, long n, float alpha, const float *a, lo
                 float value = alpha * _mm512_reduce_add_ps(sum[r]);
                 y[i0 + r] = beta == 0 ? value : value + beta * y[i0 + r];
             }
+        }
+    } else if (!trans) {
+        /* Short rows: sixteen at a time, summed by one transpose (adding each row's 16 lanes on
+         * its own would cost more than its products). */
+        for (long i0 = 0; i0 < m; i0 += 16) {
+            long rows = min_long(16, m - i0);
+            __m512 sum[16];
+            const float *row[16];
+            for (int r = 0; r < 16; r++) {
+                sum[r] = _mm512_setzero_ps();
+                row[r] = a + (i0 + (r < rows ? r : 0)) * lda;  /* missing rows repeat the first */
+            }
+            for (long j = 0; j < n; j += 16) {
+                __mmask16 mask = lanes(n - j);
+                __m512 xv = _mm512_maskz_loadu_ps(mask, x + j);
+                for (int r = 0; r < 16; r++)
+                    sum[r] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, row[r] + j), xv, sum[r]);
+            }
+            /* Lane r of the total is row r's dot product: transpose the sums and add the rows. */
+            transpose16(sum);
+            __m512 total = sum[0];
+            for (int r = 1; r < 16; r++) total = _mm512_add_ps(total, sum[r]);
+            __mmask16 mask = lanes(rows);
+            total = _mm512_mul_ps(_mm512_set1_ps(alpha), total);
+            if (beta != 0)
+                total = _mm512_add_ps(total, _mm512_mul_ps(_mm512_set1_ps(beta), _mm512_maskz_loadu_ps(mask, y + i0)));
+            _mm512_mask_storeu_ps(y + i0, mask, total);
         }
     } else {
         for (long j0 = 0; j0 < n; j0 += 64) {
