@@ -17,8 +17,8 @@ enum LSTMCell {
             for b in 0..<batch {
                 let row = b * stateStride
                 ck_lstm_forward_row(
-                    h, float(gates + b * gateStride), float(bias), float(previousCell + row), float(nextCell + row),
-                    float(tanhCell + row), float(next + row))
+                    h, floatView(gates + b * gateStride), floatView(bias), floatView(previousCell + row),
+                    floatView(nextCell + row), floatView(tanhCell + row), floatView(next + row))
             }
             return
         }
@@ -53,9 +53,9 @@ enum LSTMCell {
             for b in 0..<batch {
                 let row = b * stateStride
                 ck_lstm_backward_row(
-                    h, float(outputGradient + row), float(hiddenGradient + row), float(cellGradient + row),
-                    float(gates + b * gateStride), float(previousCell + row), float(tanhCell + row),
-                    float(gateGradients + b * gateStride))
+                    h, floatView(outputGradient + row), floatView(hiddenGradient + row),
+                    floatView(cellGradient + row), floatView(gates + b * gateStride), floatView(previousCell + row),
+                    floatView(tanhCell + row), floatView(gateGradients + b * gateStride))
             }
             return
         }
@@ -83,15 +83,4 @@ enum LSTMCell {
             }
         }
     }
-}
-
-/// The same memory as Float, for the kernels (callers check `S.self == Float.self` first).
-@inline(__always)
-private func float<S: ModelScalar>(_ p: UnsafePointer<S>) -> UnsafePointer<Float> {
-    UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
-}
-
-@inline(__always)
-private func float<S: ModelScalar>(_ p: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<Float> {
-    UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
 }

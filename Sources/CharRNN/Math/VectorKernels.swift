@@ -18,3 +18,14 @@ public enum VectorKernels {
     /// A short name of the product and loop code in use, for benchmark logs.
     public static var name: String { enabled ? "avx512" : "openblas" }
 }
+
+/// The same memory as Float, for the kernels (callers check `S.self == Float.self` first).
+@inline(__always)
+func floatView<S: ModelScalar>(_ p: UnsafePointer<S>) -> UnsafePointer<Float> {
+    UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
+}
+
+@inline(__always)
+func floatView<S: ModelScalar>(_ p: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<Float> {
+    UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
+}

@@ -37,7 +37,7 @@ func sumOfSquares<S: ModelScalar>(
     _ g: UnsafeMutablePointer<S>, count n: Int, vectorKernels: Bool = VectorKernels.enabled
 ) -> Double {
     if S.self == Float.self, vectorKernels {
-        return ck_sum_of_squares(n, UnsafeRawPointer(g).assumingMemoryBound(to: Float.self))
+        return ck_sum_of_squares(n, floatView(g))
     }
     var partial = [Double](repeating: 0, count: 8)
     var i = 0

@@ -130,10 +130,7 @@ final class Optimizer<S: ModelScalar> {
             let oneMinusBeta2 = S(1 - settings.beta2), eps = S(settings.epsilon)
             if vectorKernels {  // the same operations, 16 at a time
                 func float(_ x: S) -> Float { Float(x) }
-                func floats(_ p: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<Float> {
-                    UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
-                }
-                ck_adam(n, floats(p), floats(g), floats(m), floats(v), float(weight), float(beta2),
+                ck_adam(n, floatView(p), floatView(g), floatView(m), floatView(v), float(weight), float(beta2),
                         float(oneMinusBeta2), float(stepSize), float(correction2Root), float(eps))
                 return
             }
