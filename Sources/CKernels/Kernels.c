@@ -144,20 +144,58 @@ static inline __attribute__((always_inline)) void AVX512 kernel(
     }
 }
 
+/* Rows per register block for m rows: 5 where 6 would pad m by 5 % or more and 5 fit better
+ * (m = 50: 54 rows computed with 6, 50 with 5). */
+static inline int blockRows(long m) {
+    long padded6 = (m + 5) / 6 * 6, padded5 = (m + 4) / 5 * 5;
+    return padded5 < padded6 && (padded6 - m) * 20 >= m ? 5 : MR;
+}
+
+/* C[.., 0..<nc] for one K block of kc (a points at its first column of op(A)) whose op(B) is
+ * packed in `panels`. */
+static void AVX512 multiplyBlock(int rows, long m, long kc, long nc, bool first, const float *a, long rowStep,
+                                 long kStep, const float *panels, float *c, long ldc, float alpha, float beta) {
+    long mcMax = MC / rows * rows;
+    for (long i0 = 0; i0 < m; i0 += mcMax) {
+        long mc = min_long(mcMax, m - i0);
+        for (long jr = 0; jr < nc; jr += NR) {
+            const float *panel = panels + (jr / NR) * kc * NR;
+            for (long ir = 0; ir < mc; ir += rows) {
+                long i = i0 + ir;
+                const float *aBlock = a + i * rowStep;
+                float *cBlock = c + i * ldc + jr;
+                long mr = min_long(rows, mc - ir), nr = min_long(NR, nc - jr);
+#define KERNEL(R, V) kernel(R, V, kc, aBlock, rowStep, kStep, panel, cBlock, ldc, mr, nr, alpha, beta, first)
+                switch ((rows == 5 ? 10 : 0) + (nr + 15) / 16) {
+                case 4: KERNEL(6, 4); break;
+                case 3: KERNEL(6, 3); break;
+                case 2: KERNEL(6, 2); break;
+                case 1: KERNEL(6, 1); break;
+                case 14: KERNEL(5, 4); break;
+                case 13: KERNEL(5, 3); break;
+                case 12: KERNEL(5, 2); break;
+                default: KERNEL(5, 1); break;
+                }
+#undef KERNEL
+            }
+        }
+    }
+}
+
+/* An empty product: C = beta * C when k is 0. True when there is nothing more to do. */
+static bool emptyProduct(long m, long n, long k, float beta, float *c, long ldc) {
+    if (m <= 0 || n <= 0) return true;
+    if (k > 0) return false;
+    for (long i = 0; i < m; i++)
+        for (long j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
+    return true;
+}
+
 void AVX512 ck_sgemm(bool transA, bool transB, long m, long n, long k, float alpha,
                      const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc) {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0) {
-        for (long i = 0; i < m; i++)
-            for (long j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
-        return;
-    }
+    if (emptyProduct(m, n, k, beta, c, ldc)) return;
     long rowStep = transA ? 1 : lda, kStep = transA ? lda : 1;
-    /* Blocks of 5 rows where 6 would pad m by 5 % or more and 5 fit better (m = 50: 54 rows
-     * computed with 6, 50 with 5). */
-    long padded6 = (m + 5) / 6 * 6, padded5 = (m + 4) / 5 * 5;
-    int rows = padded5 < padded6 && (padded6 - m) * 20 >= m ? 5 : MR;
-    long mcMax = MC / rows * rows;
+    int rows = blockRows(m);
     float *panels = packingBuffer((size_t)KC * NC);
     if (!panels) abort();
     for (long k0 = 0; k0 < k; k0 += KC) {
@@ -165,32 +203,37 @@ void AVX512 ck_sgemm(bool transA, bool transB, long m, long n, long k, float alp
         for (long j0 = 0; j0 < n; j0 += NC) {
             long nc = min_long(NC, n - j0);
             packB(transB, b, ldb, k0, j0, kc, nc, panels);
-            for (long i0 = 0; i0 < m; i0 += mcMax) {
-                long mc = min_long(mcMax, m - i0);
-                for (long jr = 0; jr < nc; jr += NR) {
-                    const float *panel = panels + (jr / NR) * kc * NR;
-                    for (long ir = 0; ir < mc; ir += rows) {
-                        long i = i0 + ir;
-                        const float *aBlock = a + i * rowStep + k0 * kStep;
-                        float *cBlock = c + i * ldc + j0 + jr;
-                        long mr = min_long(rows, mc - ir), nr = min_long(NR, nc - jr);
-                        bool first = k0 == 0;
-#define KERNEL(R, V) kernel(R, V, kc, aBlock, rowStep, kStep, panel, cBlock, ldc, mr, nr, alpha, beta, first)
-                        switch ((rows == 5 ? 10 : 0) + (nr + 15) / 16) {
-                        case 4: KERNEL(6, 4); break;
-                        case 3: KERNEL(6, 3); break;
-                        case 2: KERNEL(6, 2); break;
-                        case 1: KERNEL(6, 1); break;
-                        case 14: KERNEL(5, 4); break;
-                        case 13: KERNEL(5, 3); break;
-                        case 12: KERNEL(5, 2); break;
-                        default: KERNEL(5, 1); break;
-                        }
-#undef KERNEL
-                    }
-                }
-            }
+            multiplyBlock(rows, m, kc, nc, k0 == 0, a + k0 * kStep, rowStep, kStep, panels, c + j0, ldc,
+                          alpha, beta);
         }
+    }
+}
+
+/* The packed layout: K blocks in order, in each the column blocks in order, each as packB writes
+ * it. Every column block but the last is NC (a multiple of NR) wide, so block (k0, j0) starts at
+ * k0 * roundUp(n, NR) + kc * j0. */
+static inline long paddedColumns(long n) { return (n + NR - 1) / NR * NR; }
+
+size_t ck_packed_size(long k, long n) { return (size_t)(k > 0 ? k : 0) * (size_t)paddedColumns(n > 0 ? n : 0); }
+
+void AVX512 ck_pack(bool transB, long k, long n, const float *b, long ldb, float *packed) {
+    for (long k0 = 0; k0 < k; k0 += KC) {
+        long kc = min_long(KC, k - k0);
+        for (long j0 = 0; j0 < n; j0 += NC)
+            packB(transB, b, ldb, k0, j0, kc, min_long(NC, n - j0), packed + k0 * paddedColumns(n) + kc * j0);
+    }
+}
+
+void AVX512 ck_sgemm_packed(bool transA, long m, long n, long k, float alpha, const float *a, long lda,
+                            const float *packed, float beta, float *c, long ldc) {
+    if (emptyProduct(m, n, k, beta, c, ldc)) return;
+    long rowStep = transA ? 1 : lda, kStep = transA ? lda : 1;
+    int rows = blockRows(m);
+    for (long k0 = 0; k0 < k; k0 += KC) {
+        long kc = min_long(KC, k - k0);
+        for (long j0 = 0; j0 < n; j0 += NC)
+            multiplyBlock(rows, m, kc, min_long(NC, n - j0), k0 == 0, a + k0 * kStep, rowStep, kStep,
+                          packed + k0 * paddedColumns(n) + kc * j0, c + j0, ldc, alpha, beta);
     }
 }
 
@@ -425,6 +468,10 @@ void AVX512 ck_lstm_backward_row(long h, const float *dhOut, const float *dhCarr
 bool ck_avx512_available(void) { return false; }
 void ck_sgemm(bool transA, bool transB, long m, long n, long k, float alpha, const float *a, long lda,
               const float *b, long ldb, float beta, float *c, long ldc) { abort(); }
+size_t ck_packed_size(long k, long n) { return 0; }
+void ck_pack(bool transB, long k, long n, const float *b, long ldb, float *packed) { abort(); }
+void ck_sgemm_packed(bool transA, long m, long n, long k, float alpha, const float *a, long lda,
+                     const float *packed, float beta, float *c, long ldc) { abort(); }
 void ck_sgemv(bool trans, long m, long n, float alpha, const float *a, long lda, const float *x, float beta,
               float *y) { abort(); }
 void ck_adam(long n, float *param, const float *grad, float *expAvg, float *expAvgSq, float weight,

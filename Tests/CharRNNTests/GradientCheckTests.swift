@@ -15,16 +15,18 @@ struct GradientCheckTests {
         let cell: CellKind
         let layers: Int
         let embedding: Int
-        /// Threads each step is split across (3 shares 5 units as 1, 2, 2).
+        /// Threads each step is split across: by units for a batch of 2 (3 share 5 units as 1,
+        /// 2, 2), by rows for a batch of 4 (2 rows each).
         let parts: Int
+        let batch: Int
         var testDescription: String {
-            "\(cell) \(layers) layer(s), \(embedding == 0 ? "one-hot" : "embedding \(embedding)"), \(parts) part(s)"
+            "\(cell) \(layers) layer(s), \(embedding == 0 ? "one-hot" : "embedding \(embedding)"), \(parts) part(s) of \(batch) rows"
         }
     }
 
     static let cases: [Case] = CellKind.allCases.flatMap { cell in
-        [(1, 0, 1), (2, 0, 1), (1, 3, 1), (2, 3, 1), (2, 0, 3), (2, 3, 3)].map {
-            Case(cell: cell, layers: $0.0, embedding: $0.1, parts: $0.2)
+        [(1, 0, 1, 2), (2, 0, 1, 2), (1, 3, 1, 2), (2, 3, 1, 2), (2, 0, 3, 2), (2, 3, 3, 2), (2, 0, 2, 4), (2, 3, 2, 4)].map {
+            Case(cell: cell, layers: $0.0, embedding: $0.1, parts: $0.2, batch: $0.3)
         }
     }
 
@@ -35,11 +37,11 @@ struct GradientCheckTests {
         let config = ModelConfig(
             cell: c.cell, layers: c.layers, hiddenSize: 5, embeddingSize: c.embedding, vocabSize: 6,
             dropout: 0)
-        let batch = 2, steps = 4
+        let batch = c.batch, steps = 4
         let network = Network<Double>(config: config)
         network.forcedParts = c.parts
         network.reserve(batch: batch, steps: steps)
-        #expect(network.layers.allSatisfy { $0.parts == c.parts })
+        #expect(network.layers.allSatisfy { $0.parts == c.parts && $0.splitsRows == (c.batch == 4) })
         var random = RandomGenerator(seed: 7)
         // Weights larger than the default initialisation so that every nonlinearity bends.
         for i in 0..<network.parameters.count {

@@ -51,6 +51,52 @@ struct VectorKernelTests {
         #expect(gapsTouched == 0, "elements between the rows of C were written")
     }
 
+    /// A right-hand operand packed once (the recurrent weights of every step) gives the very bits
+    /// of the product that packs it itself, across several K slices and column panels, with
+    /// strides, both orientations of A and B, alpha and beta; and the same through
+    /// `PackedOperand` (which multiplies single rows as matrix-vector products).
+    @Test func packedProductsEqualTheUnpackedProduct() {
+        var random = RandomGenerator(seed: 13)
+        var compared = 0, differing = 0
+        for (m, n, k) in [(1, 1, 1), (2, 64, 7), (5, 65, 256), (25, 512, 128), (50, 513, 257), (7, 1030, 600)] {
+            for transA in [false, true] {
+                for transB in [false, true] {
+                    for (alpha, beta): (Float, Float) in [(1, 0), (1, 1), (0.75, -0.5)] {
+                        let lda = (transA ? m : k) + 2, ldb = (transB ? k : n) + 3, ldc = n + 1
+                        let a = (0..<(transA ? k : m) * lda).map { _ in Float(random.uniformDouble() * 2 - 1) }
+                        let b = (0..<(transB ? n : k) * ldb).map { _ in Float(random.uniformDouble() * 2 - 1) }
+                        let start = (0..<m * ldc).map { _ in Float(random.uniformDouble() * 2 - 1) }
+                        var expected = start, got = start
+                        ck_sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, &expected, ldc)
+                        let packed = Buffer<Float>(count: ck_packed_size(k, n))  // 64-byte aligned
+                        ck_pack(transB, k, n, b, ldb, packed.base)
+                        ck_sgemm_packed(transA, m, n, k, alpha, a, lda, packed.base, beta, &got, ldc)
+                        compared += got.count
+                        differing += zip(got, expected).filter { $0.bitPattern != $1.bitPattern }.count
+                    }
+                }
+            }
+        }
+        #expect(compared > 100_000)
+        #expect(differing == 0, "\(differing) of \(compared) elements differ from ck_sgemm")
+
+        // Through PackedOperand: C += A * W^T with W [n, k], as a recurrent step uses it.
+        let (m, n, k) = (9, 130, 70)
+        let a = Buffer<Float>(count: m * k), w = Buffer<Float>(count: n * k)
+        for i in 0..<a.count { a.base[i] = Float(random.uniformDouble() * 2 - 1) }
+        for i in 0..<w.count { w.base[i] = Float(random.uniformDouble() * 2 - 1) }
+        let operand = PackedOperand<Float>()
+        operand.pack(w.matrix(rows: n, cols: k), .transposed, vectorKernels: true)
+        for rows in [m, 1] {
+            let expected = Buffer<Float>(count: rows * n), got = Buffer<Float>(count: rows * n)
+            for i in 0..<got.count { got.base[i] = Float(i % 7) / 7; expected.base[i] = got.base[i] }
+            gemm(a.matrix(rows: rows, cols: k), .plain, w.matrix(rows: n, cols: k), .transposed,
+                 into: expected.matrix(rows: rows, cols: n), beta: 1, caller: true)
+            operand.multiply(a.matrix(rows: rows, cols: k), .plain, into: got.matrix(rows: rows, cols: n), beta: 1)
+            #expect(got.array.map(\.bitPattern) == expected.array.map(\.bitPattern), "\(rows) row(s)")
+        }
+    }
+
     /// Matrix-vector products (batch-1 steps and generation), both orientations, against a
     /// double-precision loop; beta 0 must not read y.
     @Test func matrixVectorProductsEqualADoublePrecisionLoop() {

@@ -16,6 +16,14 @@ bool ck_avx512_available(void);
 void ck_sgemm(bool transA, bool transB, long m, long n, long k, float alpha,
               const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
 
+/* The same product with op(B) (k x n) packed beforehand by ck_pack into ck_packed_size(k, n)
+ * floats (64-byte aligned), for a right-hand operand used many times: the recurrent weights of
+ * every time step. Gives the same bits as ck_sgemm. */
+size_t ck_packed_size(long k, long n);
+void ck_pack(bool transB, long k, long n, const float *b, long ldb, float *packed);
+void ck_sgemm_packed(bool transA, long m, long n, long k, float alpha, const float *a, long lda,
+                     const float *packed, float beta, float *c, long ldc);
+
 /* y = alpha * op(A) x + beta * y for a row-major m x n A, like cblas_sgemv with CblasRowMajor and
  * unit increments. With beta == 0, y is not read. Requires ck_avx512_available(). */
 void ck_sgemv(bool trans, long m, long n, float alpha, const float *a, long lda, const float *x,

@@ -1,3 +1,5 @@
+import CKernels
+
 /// One layer of recurrent cells unrolled over T steps of a batch of B rows, forward and backward.
 ///
 /// Rows of every activation matrix are time-major: row t*B + b is time step t of batch row b, so
@@ -7,15 +9,20 @@
 /// - the backward sweep does one recurrent GEMM per step; the weight and bias gradients are a
 ///   few large GEMMs after the sweep (K = T*B).
 ///
-/// The steps are split across `parts` threads by hidden units: thread p owns units U_p and the
-/// rows of every gate for them. Internally the gate columns are therefore in part-major order
-/// (part, then gate, then unit): thread p's columns [G*start_p, G*end_p) hold its units' i, f, g,
-/// o (or r, z, n) blocks, so its recurrent product and gate math touch one contiguous block, and
-/// the threads meet at a spin barrier once per step. Copies of W_ih, W_hh and the biases in that
-/// row order are made at the start of each forward pass; the weight gradients come out as
-/// contiguous row blocks that go straight back to PyTorch's order. With one part the order is
-/// PyTorch's own. All buffers are sized by `reserve(batch:steps:)`; nothing is allocated in the
-/// time loop.
+/// The steps are split across `parts` threads in one of two ways:
+/// - by batch rows, when every thread gets at least two: rows never meet inside a layer, so each
+///   thread runs all T steps of its rows on its own, reading and writing only its own memory;
+/// - by hidden units otherwise (batch 1 scoring of a large model): thread p owns units U_p and the
+///   rows of every gate for them. Internally the gate columns are then in part-major order
+///   (part, then gate, then unit): thread p's columns [G*start_p, G*end_p) hold its units' i, f,
+///   g, o (or r, z, n) blocks, so its recurrent product and gate math touch one contiguous block,
+///   and the threads meet at a spin barrier once per step. Copies of W_ih, W_hh and the biases in
+///   that row order are made at the start of each forward pass; the weight gradients come out as
+///   contiguous row blocks that go straight back to PyTorch's order.
+/// With one part, or split by rows, the order is PyTorch's own and every element is computed by
+/// the same operations as on one thread: the same bits. (Split by units, the backward pass adds
+/// its products over the gates in part-major order, which can change the last bits.) All
+/// buffers are sized by `reserve(batch:steps:)`; nothing is allocated in the time loop.
 final class RecurrentLayer<S: ModelScalar> {
     let cell: CellKind
     let index: Int
@@ -33,8 +40,17 @@ final class RecurrentLayer<S: ModelScalar> {
     /// Threads a step is split across, and their pool.
     private(set) var parts = 1
     private var pool = WorkerPool.pool(threads: 1)
-    /// Per part, its units.
+    /// Whether the parts split the batch rows (else the hidden units).
+    private(set) var splitsRows = false
+    /// Per part, its batch rows and its units (all rows, or all units, for every part).
+    private var rowShares: [Range<Int>] = []
     private(set) var units: [Range<Int>] = []
+    /// Parts with units of their own: the gradient tail is split by units.
+    private var unitParts: Int { splitsRows ? 1 : parts }
+    /// Per part, its rows of W_hh as the forward step's operand, and its columns as the backward
+    /// step's (packed once per pass instead of once per step).
+    private var stepWeights: [PackedOperand<S>] = []
+    private var carryWeights: [PackedOperand<S>] = []
     /// Row blocks of the part-major order: `count` rows starting at `permuted` there, at
     /// `original` in PyTorch's order (one block per part and gate).
     private var blocks: [(permuted: Int, original: Int, count: Int)] = []
@@ -74,6 +90,8 @@ final class RecurrentLayer<S: ModelScalar> {
     /// One-hot input only: the distinct tokens of the current batch, the only rows of `lookup`
     /// and `lookupGradient` a pass reads (a batch of 25 characters uses few of the vocabulary).
     private var usedTokens: [Int] = []
+    /// One-hot input only: the token ids of the pass in progress.
+    private var stepTokens: UnsafePointer<Int32>?
     private var tokenUsed: [Bool] = []
     /// Part-major scratch for the weight and bias gradients before they go back in PyTorch's order.
     private var weightGradient: Buffer<S>  // [G*H, H]
@@ -105,18 +123,25 @@ final class RecurrentLayer<S: ModelScalar> {
             usedTokens.reserveCapacity(inputSize)
             tokenUsed = [Bool](repeating: false, count: inputSize)
         }
-        split(into: 1)
+        split(into: 1, batch: 0)
     }
 
-    /// Splits the steps across `count` threads (at most one per unit).
-    func split(into count: Int) {
-        let p = max(1, min(count, hiddenSize))
-        guard p != parts || units.isEmpty else { return }
+    /// Splits the steps of a batch of `batch` rows across `count` threads: by rows when each
+    /// thread gets at least two (one row would be a matrix-vector product, whose sums are grouped
+    /// differently), else by units (at most one thread per unit).
+    func split(into count: Int, batch: Int) {
+        let byRows = count > 1 && batch >= 2 * count
+        let p = byRows ? count : max(1, min(count, hiddenSize))
+        guard p != parts || byRows != splitsRows || units.isEmpty || rowShares.last?.upperBound != batch else { return }
         parts = p
+        splitsRows = byRows
         pool = WorkerPool.pool(threads: p)
         let g = cell.gateCount, h = hiddenSize
-        units = (0..<p).map { WorkerPool.share(of: h, part: $0, of: p) }
-        blocks = units.flatMap { u in
+        rowShares = (0..<p).map { byRows ? WorkerPool.share(of: batch, part: $0, of: p) : 0..<batch }
+        units = (0..<p).map { byRows ? 0..<h : WorkerPool.share(of: h, part: $0, of: p) }
+        stepWeights = units.map { _ in PackedOperand() }
+        carryWeights = units.map { _ in PackedOperand() }
+        blocks = units[0..<unitParts].flatMap { u in
             (0..<g).map { gate in (permuted: g * u.lowerBound + gate * u.count, original: gate * h + u.lowerBound, count: u.count) }
         }
     }
@@ -201,13 +226,12 @@ final class RecurrentLayer<S: ModelScalar> {
         if oneHotInput, let tokens { findUsedTokens(tokens, count: rowsAll) }
         arrangeWeights(parameters)
 
-        // The input projection of all T steps at once.
+        // The input projection of all T steps at once (one-hot: each step looks its rows up
+        // itself, into memory it is about to use).
         let allGates = gates.matrix(rows: rowsAll, cols: g)
         if oneHotInput {
-            guard let tokens else { preconditionFailure("one-hot layer needs tokens") }
-            for n in 0..<rowsAll {
-                allGates.row(n).update(from: lookup.base + Int(tokens[n]) * g, count: g)
-            }
+            guard tokens != nil else { preconditionFailure("one-hot layer needs tokens") }
+            stepTokens = tokens
         } else {
             guard let input else { preconditionFailure("dense layer needs an input matrix") }
             gemm(input, .plain, weightIH.matrix(rows: g, cols: inputSize), .transposed, into: allGates)
@@ -215,44 +239,73 @@ final class RecurrentLayer<S: ModelScalar> {
 
         BLASThreads.singleThreaded {
             pool.run { part in
+                packStepWeights(part: part)
                 for t in 0..<steps {
                     forwardStep(t, part: part)
-                    pool.barrier()
+                    if !splitsRows { pool.barrier() }
                 }
             }
         }
+        stepTokens = nil
         forwardDone = training
     }
 
-    /// Step t for the units of `part`: their recurrent product and gate math.
+    /// Packing pays off over the rows of a batch; one row is a matrix-vector product, which reads
+    /// the weights in place.
+    private var packsWeights: Bool { batch > 1 && VectorKernels.enabled }
+
+    /// Part `part`'s rows of W_hh (the arranged copy) as op(B) = rows^T of its steps' products.
+    private func packStepWeights(part: Int) {
+        let u = units[part], width = cell.gateCount * u.count
+        stepWeights[part].pack(
+            Matrix(weightHH.base + cell.gateCount * u.lowerBound * hiddenSize, rows: width, cols: hiddenSize),
+            .transposed, vectorKernels: packsWeights)
+    }
+
+    /// Part `part`'s columns of W_hh, all gate rows, as op(B) of its backward steps' products.
+    private func packCarryWeights(part: Int) {
+        let u = units[part]
+        carryWeights[part].pack(
+            Matrix(weightHH.base + u.lowerBound, rows: gateWidth, cols: u.count, stride: hiddenSize),
+            .plain, vectorKernels: packsWeights)
+    }
+
+    /// Step t for the rows and units of `part`: their recurrent product and gate math.
     private func forwardStep(_ t: Int, part: Int) {
-        let b = batch, h = hiddenSize, g = gateWidth
+        let h = hiddenSize, g = gateWidth
         let u = units[part], first = u.lowerBound, width = cell.gateCount * u.count
-        guard width > 0 else { return }
+        let rowShare = rowShares[part], nb = rowShare.count
+        guard width > 0, nb > 0 else { return }
         let column = cell.gateCount * first
-        let previous = hidden.matrix(rows: b, cols: h, offset: t * b * h)
-        let rows = Matrix(weightHH.base + column * h, rows: width, cols: h)
-        let stepGates = Matrix(gates.base + t * b * g + column, rows: b, cols: width, stride: g)
-        let next = hidden.base + (t + 1) * b * h + first
+        let row = t * batch + rowShare.lowerBound, nextRow = row + batch  // of the part's first row
+        let previous = hidden.matrix(rows: nb, cols: h, offset: row * h)
+        let weights = stepWeights[part]
+        let stepGates = Matrix(gates.base + row * g + column, rows: nb, cols: width, stride: g)
+        let next = hidden.base + nextRow * h + first
+        if oneHotInput, let tokens = stepTokens?.advanced(by: row) {
+            for n in 0..<nb {
+                stepGates.row(n).update(from: lookup.base + Int(tokens[n]) * g + column, count: width)
+            }
+        }
         switch cell {
         case .rnn:
-            gemm(previous, .plain, rows, .transposed, into: stepGates, beta: 1, caller: true)
+            weights.multiply(previous, .plain, into: stepGates, beta: 1)
             RNNCell.forward(gates: stepGates.base, bias: biasIH.base + column, next: next,
-                            batch: b, hidden: u.count, stateStride: h, gateStride: g)
+                            batch: nb, hidden: u.count, stateStride: h, gateStride: g)
         case .lstm:
-            gemm(previous, .plain, rows, .transposed, into: stepGates, beta: 1, caller: true)
+            weights.multiply(previous, .plain, into: stepGates, beta: 1)
             LSTMCell.forward(
                 gates: stepGates.base, bias: biasIH.base + column,
-                previousCell: cellState.base + t * b * h + first, nextCell: cellState.base + (t + 1) * b * h + first,
-                tanhCell: tanhCell.base + t * b * h + first, next: next,
-                batch: b, hidden: u.count, stateStride: h, gateStride: g)
+                previousCell: cellState.base + row * h + first, nextCell: cellState.base + nextRow * h + first,
+                tanhCell: tanhCell.base + row * h + first, next: next,
+                batch: nb, hidden: u.count, stateStride: h, gateStride: g)
         case .gru:
-            let stepRecurrent = Matrix(recurrentGates.base + t * b * g + column, rows: b, cols: width, stride: g)
-            gemm(previous, .plain, rows, .transposed, into: stepRecurrent, caller: true)
+            let stepRecurrent = Matrix(recurrentGates.base + row * g + column, rows: nb, cols: width, stride: g)
+            weights.multiply(previous, .plain, into: stepRecurrent)
             GRUCell.forward(
                 inputGates: stepGates.base, recurrentGates: stepRecurrent.base, biasIH: biasIH.base + column,
                 biasHH: biasHH.base + column, previous: previous.base + first, next: next,
-                batch: b, hidden: u.count, stateStride: h, gateStride: g)
+                batch: nb, hidden: u.count, stateStride: h, gateStride: g)
         }
     }
 
@@ -274,104 +327,132 @@ final class RecurrentLayer<S: ModelScalar> {
         if cell == .lstm { cellGradient.zero() }
         BLASThreads.singleThreaded {
             pool.run { part in
+                packCarryWeights(part: part)
                 for t in stride(from: steps - 1, through: 0, by: -1) {
                     backwardGates(t, part: part, outputGradient: outputGradient)
-                    pool.barrier()  // every part's gate gradients of step t are in
+                    if !splitsRows { pool.barrier() }  // every part's gate gradients of step t are in
                     backwardRecurrence(t, part: part)
                 }
             }
         }
 
         // Weight and bias gradients: one large product each over all T*B rows, in the part-major
-        // row order, then added back into PyTorch's order block by block.
+        // row order, then added back into PyTorch's order block by block (each thread the
+        // blocks of its units, and the column sums and one-hot rows of its columns).
         let allGateGradients = gateGradients.matrix(rows: rowsAll, cols: g)
         let allRecurrentGradients =
             cell == .gru ? recurrentGateGradients.matrix(rows: rowsAll, cols: g) : allGateGradients
         gemm(allRecurrentGradients, .transposed, hidden.matrix(rows: rowsAll, cols: h), .plain,
              into: weightGradient.matrix(rows: g, cols: h))
-        addBlocks(weightGradient.base, rowLength: h, into: gradients + weightHHOffset)
-        biasGradient.zero()
-        addColumnSums(of: allGateGradients, into: biasGradient.base)
-        addBlocks(biasGradient.base, rowLength: 1, into: gradients + biasIHOffset)
-        if cell == .gru {  // rnn and lstm: b_hh's gradient is b_ih's
-            biasGradient.zero()
-            addColumnSums(of: allRecurrentGradients, into: biasGradient.base)
+        if oneHotInput, tokens == nil { preconditionFailure("one-hot layer needs tokens") }
+        pool.run { part in
+            guard part < unitParts else { return }
+            let u = units[part]
+            let columns = (cell.gateCount * u.lowerBound)..<(cell.gateCount * u.upperBound)
+            addBlocks(of: part, weightGradient.base, rowLength: h, into: gradients + weightHHOffset)
+            (biasGradient.base + columns.lowerBound).update(repeating: 0, count: columns.count)
+            addColumnSums(of: allGateGradients, columns: columns, into: biasGradient.base)
+            addBlocks(of: part, biasGradient.base, rowLength: 1, into: gradients + biasIHOffset)
+            if cell == .gru {  // rnn and lstm: b_hh's gradient is b_ih's
+                (biasGradient.base + columns.lowerBound).update(repeating: 0, count: columns.count)
+                addColumnSums(of: allRecurrentGradients, columns: columns, into: biasGradient.base)
+            }
+            addBlocks(of: part, biasGradient.base, rowLength: 1, into: gradients + biasHHOffset)
+            if oneHotInput, let tokens { addLookupGradients(tokens: tokens, columns: columns, part: part, into: gradients) }
         }
-        addBlocks(biasGradient.base, rowLength: 1, into: gradients + biasHHOffset)
-        if oneHotInput {
-            guard let tokens else { preconditionFailure("one-hot layer needs tokens") }
-            for token in usedTokens { (lookupGradient.base + token * g).update(repeating: 0, count: g) }
-            for n in 0..<rowsAll {
-                let source = allGateGradients.row(n)
-                let target = lookupGradient.base + Int(tokens[n]) * g
-                for j in 0..<g { target[j] += source[j] }
-            }
-            let weightGradient = gradients + weightIHOffset
-            for block in blocks {
-                for k in 0..<block.count {
-                    let row = weightGradient + (block.original + k) * inputSize
-                    for token in usedTokens { row[token] += lookupGradient.base[token * g + block.permuted + k] }
-                }
-            }
-        } else {
+        if !oneHotInput {
             guard let input else { preconditionFailure("dense layer needs an input matrix") }
             gemm(allGateGradients, .transposed, input, .plain, into: inputWeightGradient.matrix(rows: g, cols: inputSize))
-            addBlocks(inputWeightGradient.base, rowLength: inputSize, into: gradients + weightIHOffset)
+            pool.run { part in
+                guard part < unitParts else { return }
+                addBlocks(of: part, inputWeightGradient.base, rowLength: inputSize, into: gradients + weightIHOffset)
+            }
             if let inputGradient {
                 gemm(allGateGradients, .plain, weightIH.matrix(rows: g, cols: inputSize), .plain, into: inputGradient)
             }
         }
     }
 
-    /// target (PyTorch's row order) += source (part-major row order), rows of `rowLength`.
-    private func addBlocks(_ source: UnsafePointer<S>, rowLength: Int, into target: UnsafeMutablePointer<S>) {
-        for block in blocks {
+    /// One-hot input: the gate gradients of every row added into its token's row of the lookup
+    /// gradient, for `columns` (part `part`'s), and from there into W_ih's gradient.
+    private func addLookupGradients(
+        tokens: UnsafePointer<Int32>, columns: Range<Int>, part: Int, into gradients: UnsafeMutablePointer<S>
+    ) {
+        let g = gateWidth
+        for token in usedTokens { (lookupGradient.base + token * g + columns.lowerBound).update(repeating: 0, count: columns.count) }
+        for n in 0..<(steps * batch) {
+            let source = gateGradients.base + n * g
+            let target = lookupGradient.base + Int(tokens[n]) * g
+            for j in columns { target[j] += source[j] }
+        }
+        let weightGradient = gradients + weightIHOffset
+        for block in blocks(of: part) {
+            for k in 0..<block.count {
+                let row = weightGradient + (block.original + k) * inputSize
+                for token in usedTokens { row[token] += lookupGradient.base[token * g + block.permuted + k] }
+            }
+        }
+    }
+
+    /// Part `part`'s row blocks (one per gate).
+    private func blocks(of part: Int) -> ArraySlice<(permuted: Int, original: Int, count: Int)> {
+        blocks[(part * cell.gateCount)..<((part + 1) * cell.gateCount)]
+    }
+
+    /// target (PyTorch's row order) += source (part-major row order), rows of `rowLength`, for
+    /// the blocks of part `part`.
+    private func addBlocks(of part: Int, _ source: UnsafePointer<S>, rowLength: Int, into target: UnsafeMutablePointer<S>) {
+        for block in blocks(of: part) {
             let from = source + block.permuted * rowLength, to = target + block.original * rowLength
             for i in 0..<block.count * rowLength { to[i] += from[i] }
         }
     }
 
-    /// Step t's gate gradients for the units of `part` (and, for GRU, the direct part z*dh of
-    /// the gradient carried to the previous step).
+    /// Step t's gate gradients for the rows and units of `part` (and, for GRU, the direct part
+    /// z*dh of the gradient carried to the previous step).
     private func backwardGates(_ t: Int, part: Int, outputGradient: Matrix<S>) {
-        let b = batch, h = hiddenSize, g = gateWidth
+        let h = hiddenSize, g = gateWidth
         let u = units[part], first = u.lowerBound
-        guard !u.isEmpty else { return }
+        let rowShare = rowShares[part], nb = rowShare.count
+        guard !u.isEmpty, nb > 0 else { return }
         let column = cell.gateCount * first
-        let stepOutputGradient = outputGradient.row(t * b) + first
-        let stepGateGradients = gateGradients.base + t * b * g + column
+        let row = t * batch + rowShare.lowerBound, nextRow = row + batch  // of the part's first row
+        let carried = rowShare.lowerBound * h + first  // in the [B, H] carried gradients
+        let stepOutputGradient = outputGradient.row(row) + first
+        let stepGateGradients = gateGradients.base + row * g + column
         switch cell {
         case .rnn:
             RNNCell.backward(
-                outputGradient: stepOutputGradient, hiddenGradient: hiddenGradient.base + first,
-                next: hidden.base + (t + 1) * b * h + first, gateGradients: stepGateGradients,
-                batch: b, hidden: u.count, stateStride: h, gateStride: g)
+                outputGradient: stepOutputGradient, hiddenGradient: hiddenGradient.base + carried,
+                next: hidden.base + nextRow * h + first, gateGradients: stepGateGradients,
+                batch: nb, hidden: u.count, stateStride: h, gateStride: g)
         case .lstm:
             LSTMCell.backward(
-                outputGradient: stepOutputGradient, hiddenGradient: hiddenGradient.base + first,
-                cellGradient: cellGradient.base + first, gates: gates.base + t * b * g + column,
-                previousCell: cellState.base + t * b * h + first, tanhCell: tanhCell.base + t * b * h + first,
-                gateGradients: stepGateGradients, batch: b, hidden: u.count, stateStride: h, gateStride: g)
+                outputGradient: stepOutputGradient, hiddenGradient: hiddenGradient.base + carried,
+                cellGradient: cellGradient.base + carried, gates: gates.base + row * g + column,
+                previousCell: cellState.base + row * h + first, tanhCell: tanhCell.base + row * h + first,
+                gateGradients: stepGateGradients, batch: nb, hidden: u.count, stateStride: h, gateStride: g)
         case .gru:
             GRUCell.backward(
-                outputGradient: stepOutputGradient, hiddenGradient: hiddenGradient.base + first,
-                gates: gates.base + t * b * g + column, recurrentGates: recurrentGates.base + t * b * g + column,
-                previous: hidden.base + t * b * h + first, inputGateGradients: stepGateGradients,
-                recurrentGateGradients: recurrentGateGradients.base + t * b * g + column,
-                batch: b, hidden: u.count, stateStride: h, gateStride: g)
+                outputGradient: stepOutputGradient, hiddenGradient: hiddenGradient.base + carried,
+                gates: gates.base + row * g + column, recurrentGates: recurrentGates.base + row * g + column,
+                previous: hidden.base + row * h + first, inputGateGradients: stepGateGradients,
+                recurrentGateGradients: recurrentGateGradients.base + row * g + column,
+                batch: nb, hidden: u.count, stateStride: h, gateStride: g)
         }
     }
 
-    /// The gradient carried to step t-1 for the units of `part`: all of step t's recurrent gate
-    /// gradients times W_hh's columns for those units.
+    /// The gradient carried to step t-1 for the rows and units of `part`: all of step t's
+    /// recurrent gate gradients of those rows times W_hh's columns for those units.
     private func backwardRecurrence(_ t: Int, part: Int) {
-        let b = batch, h = hiddenSize, g = gateWidth
+        let h = hiddenSize, g = gateWidth
         let u = units[part]
-        guard !u.isEmpty else { return }
+        let rowShare = rowShares[part], nb = rowShare.count
+        guard !u.isEmpty, nb > 0 else { return }
         let recurrent = cell == .gru ? recurrentGateGradients : gateGradients
-        gemm(Matrix(recurrent.base + t * b * g, rows: b, cols: g), .plain,
-             Matrix(weightHH.base + u.lowerBound, rows: g, cols: u.count, stride: h), .plain,
-             into: Matrix(hiddenGradient.base + u.lowerBound, rows: b, cols: u.count, stride: h),
-             beta: cell == .gru ? 1 : 0, caller: true)
+        carryWeights[part].multiply(
+            Matrix(recurrent.base + (t * batch + rowShare.lowerBound) * g, rows: nb, cols: g), .plain,
+            into: Matrix(hiddenGradient.base + rowShare.lowerBound * h + u.lowerBound, rows: nb, cols: u.count, stride: h),
+            beta: cell == .gru ? 1 : 0)
     }
 }

@@ -141,11 +141,12 @@ func scaleRows<S: ModelScalar>(_ c: Matrix<S>, by factor: S) {
     }
 }
 
-/// Adds the column sums of `a` (rows x cols) into `sums` (cols).
+/// Adds the column sums of `a` (rows x cols) into `sums` (cols), for `columns` (default: all).
 @inline(__always)
-func addColumnSums<S: ModelScalar>(of a: Matrix<S>, into sums: UnsafeMutablePointer<S>) {
+func addColumnSums<S: ModelScalar>(of a: Matrix<S>, columns: Range<Int>? = nil, into sums: UnsafeMutablePointer<S>) {
+    let columns = columns ?? 0..<a.cols
     for r in 0..<a.rows {
         let p = a.row(r)
-        for j in 0..<a.cols { sums[j] += p[j] }
+        for j in columns { sums[j] += p[j] }
     }
 }

@@ -118,6 +118,22 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` over contiguous shares of `0..<count`, one per thread of `BLASThreads.current`,
+    /// or over all of it on the caller when `count` is below `minimum` (where splitting costs
+    /// more than it saves). For element loops whose elements are independent: the split does
+    /// not change any result. Not from inside a job.
+    static func forEachShare(of count: Int, minimum: Int, _ body: (Range<Int>) -> Void) {
+        let threads = BLASThreads.current
+        guard threads > 1, count >= minimum else {
+            body(0..<count)
+            return
+        }
+        pool(threads: threads).run { part in
+            let range = share(of: count, part: part, of: threads)
+            if !range.isEmpty { body(range) }
+        }
+    }
+
     /// The part of `0..<count` that thread `index` of `parts` handles (contiguous, balanced).
     static func share(of count: Int, part index: Int, of parts: Int) -> Range<Int> {
         (count * index / parts)..<(count * (index + 1) / parts)

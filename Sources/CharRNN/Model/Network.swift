@@ -1,11 +1,13 @@
+/// Multiply-adds of one recurrent step below which one thread is faster than several.
+let parallelStepWork = 250_000
+/// Rows of a batch from which the softmax is split across threads.
+let parallelSoftmaxRows = 256
+
 /// The whole model: input encoding (one-hot lookup or embedding), stacked recurrent layers with
 /// dropout between them and before the decoder, the linear decoder and the mean cross-entropy.
 ///
 /// Parameters and gradients each live in one flat buffer laid out by the `ParameterTable`.
 /// `forward` and `backward` are a pair: backward uses what the training forward kept.
-/// Multiply-adds of one recurrent step below which one thread is faster than several.
-let parallelStepWork = 250_000
-
 final class Network<S: ModelScalar> {
     let config: ModelConfig
     let table: ParameterTable
@@ -30,6 +32,8 @@ final class Network<S: ModelScalar> {
     /// [T*B, V]: logits, and the softmax probabilities (their gradient after backward).
     private(set) var logits = Buffer<S>(count: 0)
     private var probabilities = Buffer<S>(count: 0)
+    /// [T*B]: each row's cross-entropy, added up in order after the rows were computed in parallel.
+    private var rowLosses = Buffer<Double>(count: 0)
     private var tokens = [Int32]()
     private var targets = [Int32]()
     private var usedDropout = false
@@ -81,7 +85,7 @@ final class Network<S: ModelScalar> {
         let h = config.hiddenSize
         let stepWork = batch * h * config.cell.gateCount * h
         let parts = forcedParts ?? (stepWork >= parallelStepWork ? BLASThreads.current : 1)
-        for layer in layers { layer.split(into: parts) }
+        for layer in layers { layer.split(into: parts, batch: batch) }
         guard batch != self.batch || steps != self.steps else { return }
         self.batch = batch
         self.steps = steps
@@ -97,6 +101,7 @@ final class Network<S: ModelScalar> {
         outputGradients = layers.map { _ in Buffer(count: rows * h) }
         logits = Buffer(count: rows * config.vocabSize)
         probabilities = Buffer(count: rows * config.vocabSize)
+        rowLosses = Buffer(count: rows)
         tokens = Array(repeating: 0, count: rows)
         targets = Array(repeating: 0, count: rows)
     }
@@ -161,23 +166,26 @@ final class Network<S: ModelScalar> {
         let decoderWeight = Matrix(parameters.base + decoderWeightOffset, rows: v, cols: h)
         gemm(top, .plain, decoderWeight, .transposed, into: logitMatrix)
         let bias = parameters.base + decoderBiasOffset
-        var total = 0.0
-        for n in 0..<rows {
-            let z = logitMatrix.row(n), p = probabilities.base + n * v
-            var maximum = -S.infinity
-            for j in 0..<v {
-                z[j] += bias[j]
-                maximum = Swift.max(maximum, z[j])
+        let rowLosses = rowLosses.base, probabilities = probabilities.base
+        WorkerPool.forEachShare(of: rows, minimum: parallelSoftmaxRows) { share in
+            for n in share {
+                let z = logitMatrix.row(n), p = probabilities + n * v
+                var maximum = -S.infinity
+                for j in 0..<v {
+                    z[j] += bias[j]
+                    maximum = Swift.max(maximum, z[j])
+                }
+                for j in 0..<v { p[j] = z[j] - maximum }
+                S.exponential(p, into: p, count: v)
+                var sum: S = 0
+                for j in 0..<v { sum += p[j] }
+                let inverse = 1 / sum
+                for j in 0..<v { p[j] *= inverse }
+                rowLosses[n] = Double(S.logarithm(sum) + maximum - z[Int(targetIDs[n])])
             }
-            for j in 0..<v { p[j] = z[j] - maximum }
-            S.exponential(p, into: p, count: v)
-            var sum: S = 0
-            for j in 0..<v { sum += p[j] }
-            let inverse = 1 / sum
-            for j in 0..<v { p[j] *= inverse }
-            let target = Int(targetIDs[n])
-            total += Double(S.logarithm(sum) + maximum - z[target])
         }
+        var total = 0.0  // in row order, whatever the split
+        for n in 0..<rows { total += rowLosses[n] }
         forwardDone = training
         return total / Double(rows)
     }

@@ -86,6 +86,9 @@ final class Optimizer<S: ModelScalar> {
         self.vectorKernels = vectorKernels && S.self == Float.self
     }
 
+    /// 16-element vectors of parameters from which an update is split across threads.
+    static var parallelVectors: Int { 4096 }
+
     func slot(_ name: String) -> Buffer<S>? { slots.first { $0.name == name }?.buffer }
 
     func update(parameters: Buffer<S>, gradients: Buffer<S>, learningRate: Double) {
@@ -128,10 +131,15 @@ final class Optimizer<S: ModelScalar> {
             let correction2Root = S(biasCorrection2.squareRoot())
             let weight = S(1 - settings.beta1), beta2 = S(settings.beta2)
             let oneMinusBeta2 = S(1 - settings.beta2), eps = S(settings.epsilon)
-            if vectorKernels {  // the same operations, 16 at a time
+            if vectorKernels {  // the same operations, 16 at a time, on every thread
                 func float(_ x: S) -> Float { Float(x) }
-                ck_adam(n, floatView(p), floatView(g), floatView(m), floatView(v), float(weight), float(beta2),
-                        float(oneMinusBeta2), float(stepSize), float(correction2Root), float(eps))
+                WorkerPool.forEachShare(of: n / 16, minimum: Self.parallelVectors) { vectors in
+                    let start = vectors.lowerBound * 16
+                    let end = vectors.upperBound == n / 16 ? n : vectors.upperBound * 16
+                    ck_adam(end - start, floatView(p + start), floatView(g + start), floatView(m + start),
+                            floatView(v + start), float(weight), float(beta2), float(oneMinusBeta2),
+                            float(stepSize), float(correction2Root), float(eps))
+                }
                 return
             }
             for i in 0..<n {
