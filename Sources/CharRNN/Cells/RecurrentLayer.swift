@@ -45,15 +45,18 @@ final class RecurrentLayer<S: ModelScalar> {
     /// Per part, its batch rows and its units (all rows, or all units, for every part).
     private var rowShares: [Range<Int>] = []
     private(set) var units: [Range<Int>] = []
-    /// Parts with units of their own: the gradient tail is split by units.
-    private var unitParts: Int { splitsRows ? 1 : parts }
     /// Per part, its rows of W_hh as the forward step's operand, and its columns as the backward
     /// step's (packed once per pass instead of once per step).
     private var stepWeights: [PackedOperand<S>] = []
     private var carryWeights: [PackedOperand<S>] = []
-    /// Row blocks of the part-major order: `count` rows starting at `permuted` there, at
-    /// `original` in PyTorch's order (one block per part and gate).
-    private var blocks: [(permuted: Int, original: Int, count: Int)] = []
+    /// A block of gate rows: `count` rows starting at `permuted` in the internal order, at
+    /// `original` in PyTorch's.
+    typealias Block = (permuted: Int, original: Int, count: Int)
+    /// The internal order's blocks (one per unit part and gate).
+    private var blocks: [Block] = []
+    /// Per thread, the blocks whose gradients it moves into PyTorch's order after the sweep
+    /// (split by units even when the steps are split by rows).
+    private var tailBlocks: [[Block]] = []
 
     private(set) var batch = 0
     private(set) var steps = 0
@@ -141,8 +144,14 @@ final class RecurrentLayer<S: ModelScalar> {
         units = (0..<p).map { byRows ? 0..<h : WorkerPool.share(of: h, part: $0, of: p) }
         stepWeights = units.map { _ in PackedOperand() }
         carryWeights = units.map { _ in PackedOperand() }
-        blocks = units[0..<unitParts].flatMap { u in
+        func gateBlocks(_ u: Range<Int>) -> [Block] {  // in the part-major order
             (0..<g).map { gate in (permuted: g * u.lowerBound + gate * u.count, original: gate * h + u.lowerBound, count: u.count) }
+        }
+        blocks = byRows ? gateBlocks(0..<h) : units.flatMap(gateBlocks)
+        tailBlocks = (0..<p).map { part in
+            if !byRows { return gateBlocks(units[part]) }
+            let u = WorkerPool.share(of: h, part: part, of: p)  // PyTorch's order: gate-major
+            return (0..<g).map { gate in (permuted: gate * h + u.lowerBound, original: gate * h + u.lowerBound, count: u.count) }
         }
     }
 
@@ -346,26 +355,27 @@ final class RecurrentLayer<S: ModelScalar> {
              into: weightGradient.matrix(rows: g, cols: h))
         if oneHotInput, tokens == nil { preconditionFailure("one-hot layer needs tokens") }
         pool.run { part in
-            guard part < unitParts else { return }
-            let u = units[part]
-            let columns = (cell.gateCount * u.lowerBound)..<(cell.gateCount * u.upperBound)
-            addBlocks(of: part, weightGradient.base, rowLength: h, into: gradients + weightHHOffset)
-            (biasGradient.base + columns.lowerBound).update(repeating: 0, count: columns.count)
-            addColumnSums(of: allGateGradients, columns: columns, into: biasGradient.base)
-            addBlocks(of: part, biasGradient.base, rowLength: 1, into: gradients + biasIHOffset)
-            if cell == .gru {  // rnn and lstm: b_hh's gradient is b_ih's
+            for block in tailBlocks[part] {
+                let columns = block.permuted..<(block.permuted + block.count)
+                addBlock(block, weightGradient.base, rowLength: h, into: gradients + weightHHOffset)
                 (biasGradient.base + columns.lowerBound).update(repeating: 0, count: columns.count)
-                addColumnSums(of: allRecurrentGradients, columns: columns, into: biasGradient.base)
+                addColumnSums(of: allGateGradients, columns: columns, into: biasGradient.base)
+                addBlock(block, biasGradient.base, rowLength: 1, into: gradients + biasIHOffset)
+                if cell == .gru {  // rnn and lstm: b_hh's gradient is b_ih's
+                    (biasGradient.base + columns.lowerBound).update(repeating: 0, count: columns.count)
+                    addColumnSums(of: allRecurrentGradients, columns: columns, into: biasGradient.base)
+                }
+                addBlock(block, biasGradient.base, rowLength: 1, into: gradients + biasHHOffset)
+                if oneHotInput, let tokens { addLookupGradients(tokens: tokens, block: block, into: gradients) }
             }
-            addBlocks(of: part, biasGradient.base, rowLength: 1, into: gradients + biasHHOffset)
-            if oneHotInput, let tokens { addLookupGradients(tokens: tokens, columns: columns, part: part, into: gradients) }
         }
         if !oneHotInput {
             guard let input else { preconditionFailure("dense layer needs an input matrix") }
             gemm(allGateGradients, .transposed, input, .plain, into: inputWeightGradient.matrix(rows: g, cols: inputSize))
             pool.run { part in
-                guard part < unitParts else { return }
-                addBlocks(of: part, inputWeightGradient.base, rowLength: inputSize, into: gradients + weightIHOffset)
+                for block in tailBlocks[part] {
+                    addBlock(block, inputWeightGradient.base, rowLength: inputSize, into: gradients + weightIHOffset)
+                }
             }
             if let inputGradient {
                 gemm(allGateGradients, .plain, weightIH.matrix(rows: g, cols: inputSize), .plain, into: inputGradient)
@@ -374,11 +384,9 @@ final class RecurrentLayer<S: ModelScalar> {
     }
 
     /// One-hot input: the gate gradients of every row added into its token's row of the lookup
-    /// gradient, for `columns` (part `part`'s), and from there into W_ih's gradient.
-    private func addLookupGradients(
-        tokens: UnsafePointer<Int32>, columns: Range<Int>, part: Int, into gradients: UnsafeMutablePointer<S>
-    ) {
-        let g = gateWidth
+    /// gradient, for the columns of `block`, and from there into W_ih's gradient.
+    private func addLookupGradients(tokens: UnsafePointer<Int32>, block: Block, into gradients: UnsafeMutablePointer<S>) {
+        let g = gateWidth, columns = block.permuted..<(block.permuted + block.count)
         for token in usedTokens { (lookupGradient.base + token * g + columns.lowerBound).update(repeating: 0, count: columns.count) }
         for n in 0..<(steps * batch) {
             let source = gateGradients.base + n * g
@@ -386,26 +394,17 @@ final class RecurrentLayer<S: ModelScalar> {
             for j in columns { target[j] += source[j] }
         }
         let weightGradient = gradients + weightIHOffset
-        for block in blocks(of: part) {
-            for k in 0..<block.count {
-                let row = weightGradient + (block.original + k) * inputSize
-                for token in usedTokens { row[token] += lookupGradient.base[token * g + block.permuted + k] }
-            }
+        for k in 0..<block.count {
+            let row = weightGradient + (block.original + k) * inputSize
+            for token in usedTokens { row[token] += lookupGradient.base[token * g + block.permuted + k] }
         }
     }
 
-    /// Part `part`'s row blocks (one per gate).
-    private func blocks(of part: Int) -> ArraySlice<(permuted: Int, original: Int, count: Int)> {
-        blocks[(part * cell.gateCount)..<((part + 1) * cell.gateCount)]
-    }
-
-    /// target (PyTorch's row order) += source (part-major row order), rows of `rowLength`, for
-    /// the blocks of part `part`.
-    private func addBlocks(of part: Int, _ source: UnsafePointer<S>, rowLength: Int, into target: UnsafeMutablePointer<S>) {
-        for block in blocks(of: part) {
-            let from = source + block.permuted * rowLength, to = target + block.original * rowLength
-            for i in 0..<block.count * rowLength { to[i] += from[i] }
-        }
+    /// target (PyTorch's row order) += source (part-major row order) for the rows of `block`,
+    /// rows of `rowLength`.
+    private func addBlock(_ block: Block, _ source: UnsafePointer<S>, rowLength: Int, into target: UnsafeMutablePointer<S>) {
+        let from = source + block.permuted * rowLength, to = target + block.original * rowLength
+        for i in 0..<block.count * rowLength { to[i] += from[i] }
     }
 
     /// Step t's gate gradients for the rows and units of `part` (and, for GRU, the direct part
