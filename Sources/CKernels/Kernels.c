@@ -388,12 +388,14 @@ static inline __m512 AVX512 vtanh(__m512 x) {
     return _mm512_mask_blend_ps(isSmall, large, small);
 }
 
+static inline __m512 AVX512 vsigmoid(__m512 x) {
+    return _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_add_ps(_mm512_set1_ps(1.0f), vexp(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+}
+
 void AVX512 ck_logistic(long n, float *x) {
     for (long i = 0; i < n; i += 16) {
         __mmask16 mask = lanes(n - i);
-        __m512 v = _mm512_maskz_loadu_ps(mask, x + i);
-        __m512 e = vexp(_mm512_sub_ps(_mm512_setzero_ps(), v));
-        _mm512_mask_storeu_ps(x + i, mask, _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_add_ps(_mm512_set1_ps(1.0f), e)));
+        _mm512_mask_storeu_ps(x + i, mask, vsigmoid(_mm512_maskz_loadu_ps(mask, x + i)));
     }
 }
 
@@ -411,30 +413,41 @@ void AVX512 ck_exp(long n, const float *x, float *y) {
     }
 }
 
-/* LSTMCell.forward for one batch row, its passes fused: z (i, f, g, o blocks of h) gets the bias
+/* x[j] = tanh or sigmoid of x[j] + bias[j] for j < n, two vectors at a time: each is a long chain
+ * of dependent operations, and two independent chains keep the core's units busy. Inlined with a
+ * constant `tanh`. */
+static inline __attribute__((always_inline)) void AVX512 activateWithBias(long n, float *x, const float *bias,
+                                                                         bool tanh) {
+    long j = 0;
+    for (; j + 32 <= n; j += 32) {
+        __m512 a = _mm512_add_ps(_mm512_loadu_ps(x + j), _mm512_loadu_ps(bias + j));
+        __m512 b = _mm512_add_ps(_mm512_loadu_ps(x + j + 16), _mm512_loadu_ps(bias + j + 16));
+        _mm512_storeu_ps(x + j, tanh ? vtanh(a) : vsigmoid(a));
+        _mm512_storeu_ps(x + j + 16, tanh ? vtanh(b) : vsigmoid(b));
+    }
+    for (; j < n; j += 16) {
+        __mmask16 mask = lanes(n - j);
+        __m512 a = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, x + j), _mm512_maskz_loadu_ps(mask, bias + j));
+        _mm512_mask_storeu_ps(x + j, mask, tanh ? vtanh(a) : vsigmoid(a));
+    }
+}
+
+/* LSTMCell.forward for one batch row, the same passes: z (i, f, g, o blocks of h) gets the bias
  * added and is activated in place; then the new cell state, its tanh and the output. */
 void AVX512 ck_lstm_forward_row(long h, float *z, const float *bias, const float *previousCell,
                                 float *nextCell, float *tanhCell, float *next) {
-    const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
+    activateWithBias(2 * h, z, bias, false);           /* i, f */
+    activateWithBias(h, z + 2 * h, bias + 2 * h, true);  /* g */
+    activateWithBias(h, z + 3 * h, bias + 3 * h, false); /* o */
     for (long j = 0; j < h; j += 16) {
         __mmask16 mask = lanes(h - j);
         #define LOAD(p) _mm512_maskz_loadu_ps(mask, (p) + j)
-        #define SIGMOID(x) _mm512_div_ps(one, _mm512_add_ps(one, vexp(_mm512_sub_ps(zero, (x)))))
-        __m512 i = SIGMOID(_mm512_add_ps(LOAD(z), LOAD(bias)));
-        __m512 f = SIGMOID(_mm512_add_ps(LOAD(z + h), LOAD(bias + h)));
-        __m512 g = vtanh(_mm512_add_ps(LOAD(z + 2 * h), LOAD(bias + 2 * h)));
-        __m512 o = SIGMOID(_mm512_add_ps(LOAD(z + 3 * h), LOAD(bias + 3 * h)));
-        __m512 c = _mm512_add_ps(_mm512_mul_ps(f, LOAD(previousCell)), _mm512_mul_ps(i, g));
-        #undef SIGMOID
-        #undef LOAD
+        __m512 c = _mm512_add_ps(_mm512_mul_ps(LOAD(z + h), LOAD(previousCell)), _mm512_mul_ps(LOAD(z), LOAD(z + 2 * h)));
         __m512 t = vtanh(c);
-        _mm512_mask_storeu_ps(z + j, mask, i);
-        _mm512_mask_storeu_ps(z + h + j, mask, f);
-        _mm512_mask_storeu_ps(z + 2 * h + j, mask, g);
-        _mm512_mask_storeu_ps(z + 3 * h + j, mask, o);
         _mm512_mask_storeu_ps(nextCell + j, mask, c);
         _mm512_mask_storeu_ps(tanhCell + j, mask, t);
-        _mm512_mask_storeu_ps(next + j, mask, _mm512_mul_ps(o, t));
+        _mm512_mask_storeu_ps(next + j, mask, _mm512_mul_ps(LOAD(z + 3 * h), t));
+        #undef LOAD
     }
 }
 
