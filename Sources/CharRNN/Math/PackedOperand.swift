@@ -28,8 +28,8 @@ final class PackedOperand<S: ModelScalar> {
     /// C = op(A) * op(B) + beta * C on the calling thread.
     func multiply(_ a: Matrix<S>, _ opA: Operand, into c: Matrix<S>, beta: S = 0) {
         let (m, k) = opA == .plain ? (a.rows, a.cols) : (a.cols, a.rows)
-        // One row is a matrix-vector product, which reads B in place.
         guard let matrix else { preconditionFailure("multiply before pack") }
+        // One row is a matrix-vector product, which reads B in place.
         guard packed, m > 1 else {
             gemm(a, opA, matrix, operand, into: c, beta: beta, caller: true)
             return
