@@ -46,7 +46,8 @@ final class RecurrentLayer<S: ModelScalar> {
     private var rowShares: [Range<Int>] = []
     private(set) var units: [Range<Int>] = []
     /// Per part, its rows of W_hh as the forward step's operand, and its columns as the backward
-    /// step's (packed once per pass instead of once per step).
+    /// step's (packed once per pass instead of once per step). Split by rows, every part packs all
+    /// of W_hh: a copy of its own, packed by its own thread, stays in that core's cache.
     private var stepWeights: [PackedOperand<S>] = []
     private var carryWeights: [PackedOperand<S>] = []
     /// A block of gate rows: `count` rows starting at `permuted` in the internal order, at
